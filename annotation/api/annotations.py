@@ -1,0 +1,84 @@
+"""Annotations: list/create per task, save with version, submit; predictions."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.api.access import annotation_for, task_for
+from annotation.api.serializers import (
+    AnnotationCreateSerializer,
+    AnnotationSaveSerializer,
+    AnnotationSerializer,
+    AnnotationSubmitSerializer,
+    PredictionSerializer,
+)
+from annotation.models import Prediction, Role
+from annotation.selectors import annotations_visible, role_in
+from annotation.services.annotations import annotation_create, annotation_save, annotation_submit
+from annotation.services.assignments import assignment_ensure
+from common.errors import Forbidden
+from common.pagination import Pagination
+
+
+class TaskAnnotationsView(APIView):
+    @extend_schema(responses=AnnotationSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        task = task_for(request, pk)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(annotations_visible(task, request.user), request, view=self)
+        return paginator.get_paginated_response(AnnotationSerializer(page, many=True).data)
+
+    @extend_schema(request=AnnotationCreateSerializer, responses={201: AnnotationSerializer, 200: AnnotationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        task = task_for(request, pk)
+        if role_in(task.project_id, request.user) == Role.ANNOTATOR:
+            assignment_ensure(task=task, user=request.user)
+        serializer = AnnotationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        annotation, created = annotation_create(task=task, user=request.user, result=serializer.validated_data.get("result"))
+        return Response(AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class AnnotationDetailView(APIView):
+    @extend_schema(responses=AnnotationSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(AnnotationSerializer(annotation_for(request, pk)).data)
+
+    @extend_schema(request=AnnotationSaveSerializer, responses={200: AnnotationSerializer, 409: dict})
+    def put(self, request: Request, pk: int) -> Response:
+        annotation = annotation_for(request, pk)
+        if annotation.annotator_id != request.user.pk and annotation.kind == "human":
+            raise Forbidden("Only the annotator who owns this annotation can change it.")
+        serializer = AnnotationSaveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        annotation = annotation_save(
+            annotation=annotation, result=serializer.validated_data["result"],
+            version=serializer.validated_data["version"], user=request.user,
+        )
+        return Response(AnnotationSerializer(annotation).data)
+
+
+class AnnotationSubmitView(APIView):
+    @extend_schema(request=AnnotationSubmitSerializer, responses={200: AnnotationSerializer, 409: dict})
+    def post(self, request: Request, pk: int) -> Response:
+        annotation = annotation_for(request, pk)
+        if annotation.annotator_id != request.user.pk:
+            raise Forbidden("Only the annotator who owns this annotation can submit it.")
+        serializer = AnnotationSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        annotation = annotation_submit(annotation=annotation, user=request.user, version=serializer.validated_data.get("version"))
+        return Response(AnnotationSerializer(annotation).data)
+
+
+class TaskPredictionsView(APIView):
+    @extend_schema(responses=PredictionSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        task = task_for(request, pk)
+        qs = Prediction.objects.filter(task=task).order_by("model")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(PredictionSerializer(page, many=True).data)

@@ -1,0 +1,162 @@
+"""Asset status and media bytes, waveform, shots and frames: all behind a project check.
+
+These views live here rather than in datasets/ because who may read an asset is decided by
+project membership, which datasets/ does not know about.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.api.access import require_role
+from annotation.models import Role
+from common.errors import Conflict, InvalidInput
+from datasets.api.ranges import media_response
+from datasets.api.serializers import AssetSerializer
+from datasets.models import Asset, DerivedMedia
+from datasets.services.derived import derived_latest
+
+
+def asset_for(request: Request, pk: int) -> Asset:
+    try:
+        asset = Asset.objects.select_related("dataset__project").get(pk=pk)
+    except (Asset.DoesNotExist, ValueError):
+        raise Http404 from None
+    project = getattr(asset.dataset, "project", None)
+    if project is None:
+        raise Http404
+    role = require_role(project.pk, request)
+    if role == Role.ANNOTATOR and not asset.streams.filter(
+        item__tasks__assignments__annotator=request.user
+    ).exists():
+        raise Http404
+    return asset
+
+
+def _derived(asset: Asset, kind: str) -> DerivedMedia:
+    derived = derived_latest(asset, kind)
+    if derived is None:
+        if asset.status == "failed":
+            raise Conflict(f"Processing failed: {asset.error}", status=asset.status)
+        raise Conflict("Not ready yet: the asset is still being processed.", status=asset.status, progress=asset.progress)
+    return derived
+
+
+def _read(derived: DerivedMedia, name: str) -> bytes:
+    with default_storage.open(derived.storage_prefix + name, "rb") as fh:
+        return bytes(fh.read())
+
+
+class AssetDetailView(APIView):
+    @extend_schema(responses=AssetSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(AssetSerializer(asset_for(request, pk)).data)
+
+
+class AssetMediaView(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): bytes, (206, "application/octet-stream"): bytes},
+        parameters=[OpenApiParameter("proxy", bool, description="the browser-playable proxy when one was made")],
+        summary="Media bytes (HTTP Range supported)",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        asset = asset_for(request, pk)
+        key, size, name = asset.storage_key, asset.size, asset.original_name or asset.storage_key
+        proxy = derived_latest(asset, DerivedMedia.Kind.PROXY)
+        if proxy is not None and proxy.manifest.get("file") and request.query_params.get("original") != "1":
+            key = proxy.storage_prefix + proxy.manifest["file"]
+            size = default_storage.size(key)
+            name = proxy.manifest["file"]
+        if _is_remote():
+            # S3: a short-lived signed URL; the bytes never pass through the web process.
+            return HttpResponseRedirect(default_storage.url(key))
+        return media_response(request._request, key, size, name)
+
+
+def _is_remote() -> bool:
+    from django.conf import settings
+
+    return bool(settings.STORAGE_BACKEND == "s3")
+
+
+class WaveformView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("level", int, description="samples per pixel; one of the asset's waveform_levels"),
+            OpenApiParameter("format", str, enum=["json", "dat"]),
+        ],
+        responses={(200, "application/json"): dict, (200, "application/octet-stream"): bytes},
+        summary="Waveform peaks in the audiowaveform .dat v2 or waveform-data.js JSON format",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        asset = asset_for(request, pk)
+        derived = _derived(asset, DerivedMedia.Kind.WAVEFORM)
+        files: dict[str, str] = derived.manifest.get("files", {})
+        levels = sorted(int(k) for k in files)
+        raw_level = request.query_params.get("level", str(levels[-1]) if levels else "")
+        try:
+            level = int(raw_level)
+        except ValueError:
+            raise InvalidInput("'level' must be an integer (samples per pixel).", field="level") from None
+        if str(level) not in files:
+            raise InvalidInput(f"No waveform at level {level}; available: {levels}.", field="level", levels=levels)
+        fmt = request.query_params.get("format", "json")
+        if fmt not in ("json", "dat"):
+            raise InvalidInput("'format' must be 'json' or 'dat'.", field="format")
+        data = _read(derived, files[str(level)])
+        if fmt == "dat":
+            response = HttpResponse(data, content_type="application/octet-stream")
+        else:
+            from datasets.media.waveform import dat_to_json
+
+            response = HttpResponse(json.dumps(dat_to_json(data), separators=(",", ":")), content_type="application/json")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+
+class ShotsView(APIView):
+    @extend_schema(responses=dict, summary="Shot boundaries, keyframe times and filmstrip sprites")
+    def get(self, request: Request, pk: int) -> Response:
+        asset = asset_for(request, pk)
+        derived = _derived(asset, DerivedMedia.Kind.VIDEO)
+        manifest = derived.manifest
+        base = f"/api/assets/{asset.pk}/derived/{derived.pk}/"
+        shots = [
+            {**{k: v for k, v in shot.items() if k != "thumb"}, "thumb_url": base + shot["thumb"] if shot.get("thumb") else None}
+            for shot in manifest.get("shots", [])
+        ]
+        filmstrips = [
+            {**{k: v for k, v in strip.items() if k != "files"}, "sprites": [base + f for f in strip.get("files", [])]}
+            for strip in manifest.get("filmstrips", [])
+        ]
+        return Response({"shots": shots, "keyframes_ms": manifest.get("keyframes_ms", []), "filmstrips": filmstrips})
+
+
+class FramesView(APIView):
+    @extend_schema(responses=dict, summary="Real presentation timestamps (ms) of every video frame")
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        asset = asset_for(request, pk)
+        derived = _derived(asset, DerivedMedia.Kind.VIDEO)
+        data = _read(derived, derived.manifest["frames_file"])
+        response = HttpResponse(data, content_type="application/json")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+
+class DerivedFileView(APIView):
+    @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="A thumbnail or filmstrip sprite")
+    def get(self, request: Request, pk: int, derived_id: int, name: str) -> HttpResponse:
+        asset = asset_for(request, pk)
+        derived = DerivedMedia.objects.filter(pk=derived_id, asset=asset).first()
+        if derived is None or "/" in name or name not in json.dumps(derived.manifest):
+            raise Http404
+        response = HttpResponse(_read(derived, name), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from annotation.models import Annotation, Job, Membership, Prediction, Project, Role, Task
+from datasets.api.serializers import ItemSerializer
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField()
+    schema = serializers.JSONField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "name", "instructions", "schema", "schema_version", "overlap", "agreement_threshold",
+            "agreement_measure", "everyone_share", "honeypot_rate", "audit_rate", "prelabelers",
+            "role", "counts", "created_at",
+        ]
+        read_only_fields = ["schema_version", "created_at"]
+
+    def get_role(self, obj: Project) -> str | None:
+        from annotation.selectors import role_in
+
+        return role_in(obj.pk, self.context["request"].user)
+
+    def get_counts(self, obj: Project) -> dict[str, int]:
+        return {"tasks": obj.task_count, "completed": obj.completed_count, "annotations": obj.annotation_count}
+
+    def validate_overlap(self, value: int) -> int:
+        if not 1 <= value <= 50:
+            raise serializers.ValidationError("overlap must be between 1 and 50 annotators per task.")
+        return value
+
+    def validate_agreement_threshold(self, value: float) -> float:
+        if not -1.0 <= value <= 1.0:
+            raise serializers.ValidationError("agreement_threshold must be between -1 and 1.")
+        return value
+
+    def _rate(self, value: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise serializers.ValidationError("must be a fraction between 0 and 1.")
+        return value
+
+    validate_everyone_share = _rate
+    validate_honeypot_rate = _rate
+    validate_audit_rate = _rate
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(read_only=True)
+    username = serializers.CharField(write_only=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "username", "role", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate_username(self, value: str) -> Any:
+        try:
+            return get_user_model().objects.get(username=value)
+        except get_user_model().DoesNotExist:
+            raise serializers.ValidationError(f"No user named '{value}'.") from None
+
+
+class TaskListSerializer(serializers.ModelSerializer):
+    external_id = serializers.CharField(source="item.external_id")
+    provenance = serializers.JSONField(source="item.provenance")
+
+    class Meta:
+        model = Task
+        fields = ["id", "project", "item", "external_id", "provenance", "status", "target_count",
+                  "submitted_count", "agreement", "created_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    item = ItemSerializer()
+
+    class Meta:
+        model = Task
+        fields = ["id", "project", "status", "target_count", "submitted_count", "agreement", "item"]
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    annotator = UserBriefSerializer(read_only=True, allow_null=True)
+    result = serializers.JSONField()
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "task", "annotator", "kind", "status", "version", "result", "automatic",
+                  "created_at", "updated_at", "submitted_at"]
+        read_only_fields = ["task", "kind", "status", "version", "automatic", "created_at", "updated_at", "submitted_at"]
+
+
+class AnnotationCreateSerializer(serializers.Serializer):
+    result = serializers.JSONField(required=False)
+
+
+class AnnotationSaveSerializer(serializers.Serializer):
+    result = serializers.JSONField()
+    version = serializers.IntegerField(min_value=1)
+
+
+class AnnotationSubmitSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, required=False)
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    result = serializers.JSONField()
+
+    class Meta:
+        model = Prediction
+        fields = ["id", "task", "model", "model_version", "score", "result", "error", "created_at"]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = ["id", "project", "kind", "status", "params", "progress", "error", "result", "release_name",
+                  "created_at", "updated_at"]
+
+
+class ImportSerializer(serializers.Serializer):
+    manifest = serializers.FileField(required=False, help_text="JSONL: one item per line")
+    files = serializers.ListField(child=serializers.FileField(), required=False)

@@ -1,0 +1,96 @@
+"""Tasks, the next-task queue and skipping."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.api.access import project_for, task_for
+from annotation.api.serializers import TaskListSerializer, TaskSerializer
+from annotation.models import Role, Task, TaskStatus
+from annotation.services.assignments import task_next, task_skip
+from common.errors import InvalidInput
+
+
+def _float(value: str, name: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be a number.", field=name) from None
+
+
+class TaskListView(generics.ListAPIView):
+    serializer_class = TaskListSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("status", str, enum=TaskStatus.values),
+        OpenApiParameter("annotator", str, description="username with an assignment on the task"),
+        OpenApiParameter("provenance", str, enum=["captured", "synthetic"]),
+        OpenApiParameter("agreement_lt", float), OpenApiParameter("agreement_gte", float),
+        OpenApiParameter("created_after", str), OpenApiParameter("external_id", str),
+    ])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Task]:
+        request = self.request
+        role = Role.ANNOTATOR
+        project = project_for(request, self.kwargs["pk"])
+        from annotation.selectors import role_in
+
+        role = role_in(project.pk, request.user) or role
+        qs = Task.objects.filter(project=project).select_related("item").order_by("id")
+        if role == Role.ANNOTATOR:
+            qs = qs.filter(assignments__annotator=request.user)
+        params = request.query_params
+        if "status" in params:
+            if params["status"] not in TaskStatus.values:
+                raise InvalidInput(f"Unknown status; use one of {', '.join(TaskStatus.values)}.", field="status")
+            qs = qs.filter(status=params["status"])
+        if "annotator" in params:
+            qs = qs.filter(assignments__annotator__username=params["annotator"])
+        if "provenance" in params:
+            qs = qs.filter(item__provenance_kind=params["provenance"])
+        if "external_id" in params:
+            qs = qs.filter(item__external_id=params["external_id"])
+        if "agreement_lt" in params:
+            qs = qs.filter(agreement__lt=_float(params["agreement_lt"], "agreement_lt"))
+        if "agreement_gte" in params:
+            qs = qs.filter(agreement__gte=_float(params["agreement_gte"], "agreement_gte"))
+        if "created_after" in params:
+            when = parse_datetime(params["created_after"])
+            if when is None:
+                raise InvalidInput("'created_after' must be an ISO 8601 date-time.", field="created_after")
+            qs = qs.filter(created_at__gte=when)
+        return qs
+
+
+class TaskDetailView(APIView):
+    @extend_schema(responses=TaskSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        task = task_for(request, pk)
+        task = Task.objects.select_related("item").prefetch_related("item__streams__asset").get(pk=task.pk)
+        return Response(TaskSerializer(task).data)
+
+
+class NextTaskView(APIView):
+    @extend_schema(request=None, responses={200: TaskSerializer, 204: None}, summary="Take the next task (with a lease)")
+    def post(self, request: Request, pk: int) -> Response:
+        project = project_for(request, pk)
+        task = task_next(project=project, user=request.user)
+        if task is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response({"task": {"id": task.pk, "project": project.pk, "status": task.status, "item": task.item_id}})
+
+
+class SkipTaskView(APIView):
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request: Request, pk: int) -> Response:
+        task = task_for(request, pk)
+        task_skip(task=task, user=request.user)
+        return Response({"detail": "Skipped."})

@@ -1,0 +1,217 @@
+"""Projects, label schemas, tasks, assignments, annotations and predictions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from common.models import TimeStamped
+from datasets.models import Dataset, Item
+
+
+class Role(models.TextChoices):
+    ANNOTATOR = "annotator"
+    REVIEWER = "reviewer"
+    MANAGER = "manager"
+
+
+class Project(TimeStamped):
+    name = models.CharField(max_length=200)
+    dataset = models.OneToOneField(Dataset, on_delete=models.PROTECT, related_name="project")
+    instructions = models.TextField(blank=True)
+    schema = models.JSONField(default=dict)
+    schema_version = models.PositiveIntegerField(default=1)
+    overlap = models.PositiveSmallIntegerField(default=1)
+    agreement_threshold = models.FloatField(default=0.6)
+    agreement_measure = models.CharField(max_length=32, default="time_sliced_alpha")
+    everyone_share = models.FloatField(default=0.0)
+    honeypot_rate = models.FloatField(default=0.0)
+    audit_rate = models.FloatField(default=0.0)
+    prelabelers = models.JSONField(default=list, blank=True)
+    # Counters kept on write so the project page never counts the task table.
+    task_count = models.PositiveIntegerField(default=0)
+    completed_count = models.PositiveIntegerField(default=0)
+    annotation_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStamped):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique")]
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open"  # needs more submitted annotations
+    COMPLETE = "complete"  # k annotations submitted, agreement pending
+    REVIEW = "review"  # in the adjudication queue
+    GOLD = "gold"  # has a gold annotation
+
+
+TASK_TRANSITIONS = {
+    "open": frozenset({"complete"}),
+    "complete": frozenset({"review", "gold", "open"}),
+    "review": frozenset({"gold"}),
+    "gold": frozenset({"review"}),
+}
+
+
+class Task(TimeStamped):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="tasks")
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN, db_index=True)
+    target_count = models.PositiveSmallIntegerField(default=1)
+    submitted_count = models.PositiveSmallIntegerField(default=0)
+    active_count = models.PositiveSmallIntegerField(default=0)
+    is_honeypot = models.BooleanField(default=False)
+    for_everyone = models.BooleanField(default=False)
+    agreement = models.FloatField(null=True, blank=True, db_index=True)
+    flagged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["project", "item"], name="task_unique_item")]
+        indexes = [models.Index(fields=["project", "status", "id"], name="task_queue_idx")]
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active"
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"
+    EXPIRED = "expired"
+
+
+ASSIGNMENT_TRANSITIONS = {
+    "active": frozenset({"submitted", "skipped", "expired"}),
+    "expired": frozenset({"active", "submitted"}),
+    "skipped": frozenset(),
+    "submitted": frozenset(),
+}
+
+
+class Assignment(TimeStamped):
+    """An annotator holding a task, with a lease that expires.
+
+    One row per (task, annotator), ever: an annotator never gets the same task twice.
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE)
+    lease_expires_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "annotator"], name="assignment_once")]
+        indexes = [models.Index(fields=["annotator", "status"], name="assignment_mine_idx")]
+
+
+class AnnotationKind(models.TextChoices):
+    HUMAN = "human"
+    GOLD = "gold"
+
+
+class AnnotationStatus(models.TextChoices):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Annotation(TimeStamped):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="annotations")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="annotations"
+    )
+    kind = models.CharField(max_length=8, choices=AnnotationKind.choices, default=AnnotationKind.HUMAN)
+    status = models.CharField(max_length=16, choices=AnnotationStatus.choices, default=AnnotationStatus.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    result = models.JSONField(default=dict)
+    automatic = models.BooleanField(default=False)  # gold made by the merge rule, not a reviewer
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    lead_time_ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "annotator"], condition=models.Q(kind="human"), name="annotation_one_per_annotator"
+            ),
+            models.UniqueConstraint(fields=["task"], condition=models.Q(kind="gold"), name="annotation_one_gold"),
+        ]
+
+
+class AnnotationRevision(models.Model):
+    """An immutable copy of an annotation at each save."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    result = models.JSONField()
+    status = models.CharField(max_length=16)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["annotation_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["annotation", "version"], name="revision_unique_version")]
+
+
+class Prediction(TimeStamped):
+    """A model's suggestion for a task; one row per (task, model): a new version replaces it."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="predictions")
+    model = models.CharField(max_length=64)
+    model_version = models.CharField(max_length=64)
+    score = models.FloatField(null=True, blank=True)
+    result = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["task", "model"], name="prediction_one_per_model")]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+JOB_TRANSITIONS = {
+    "queued": frozenset({"running", "failed"}),
+    "running": frozenset({"running", "succeeded", "failed"}),
+    "failed": frozenset({"queued"}),
+    "succeeded": frozenset(),
+}
+
+
+class Job(TimeStamped):
+    """A long request (pre-label run, export): 202 with this row, progress read from it."""
+
+    class Kind(models.TextChoices):
+        PRELABEL = "prelabel"
+        EXPORT = "export"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    file_key = models.CharField(max_length=500, blank=True)
+    release_name = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "release_name"], condition=~models.Q(release_name=""), name="release_name_unique"
+            ),
+        ]

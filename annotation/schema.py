@@ -1,0 +1,213 @@
+"""Validation of label schemas and of annotation results against them (pure: no Django).
+
+Errors name the exact field (``tracks[2].labels[0].hotkey``) or region (``regions[4] (id 'r5')``)
+so a client can point at what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+TRACK_KINDS = ("segment", "point", "transcript", "span", "box", "relation")
+ATTRIBUTE_TYPES = ("text", "number", "bool", "choice")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_NAME = re.compile(r"^[A-Za-z0-9_\- .]{1,64}$")
+DEFAULT_COLORS = ("#4f8cff", "#ff7a45", "#36cfc9", "#f759ab", "#9254de", "#73d13d", "#ffc53d", "#597ef7")
+
+
+class SchemaError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _require(cond: bool, path: str, message: str) -> None:
+    if not cond:
+        raise SchemaError(path, message)
+
+
+def validate_schema(schema: Any) -> dict[str, Any]:
+    """Check a label schema and return it normalised (default colours filled in)."""
+    _require(isinstance(schema, Mapping), "schema", "must be an object with a 'tracks' list")
+    tracks = schema.get("tracks")
+    _require(isinstance(tracks, list) and len(tracks) > 0, "tracks", "must be a non-empty list")
+    seen_tracks: set[str] = set()
+    hotkeys: dict[str, str] = {}
+    out_tracks = []
+    for i, track in enumerate(tracks):
+        path = f"tracks[{i}]"
+        _require(isinstance(track, Mapping), path, "must be an object")
+        name = track.get("name")
+        _require(isinstance(name, str) and bool(_NAME.match(name)), f"{path}.name", "1-64 letters, digits, _ - . or space")
+        _require(name not in seen_tracks, f"{path}.name", f"duplicate track name '{name}'")
+        seen_tracks.add(name)
+        kind = track.get("kind")
+        _require(kind in TRACK_KINDS, f"{path}.kind", f"must be one of {', '.join(TRACK_KINDS)}")
+        stream = track.get("stream")
+        _require(stream is None or isinstance(stream, str), f"{path}.stream", "must be a stream role name")
+        labels = track.get("labels", [])
+        _require(isinstance(labels, list), f"{path}.labels", "must be a list")
+        if kind not in ("transcript",):
+            _require(len(labels) > 0, f"{path}.labels", f"a {kind} track needs at least one label")
+        out_labels = []
+        seen_values: set[str] = set()
+        for j, label in enumerate(labels):
+            lpath = f"{path}.labels[{j}]"
+            _require(isinstance(label, Mapping), lpath, "must be an object")
+            value = label.get("value")
+            _require(isinstance(value, str) and 0 < len(value) <= 100, f"{lpath}.value", "must be 1-100 characters")
+            _require(value not in seen_values, f"{lpath}.value", f"duplicate label '{value}' in track '{name}'")
+            seen_values.add(value)
+            color = label.get("color") or DEFAULT_COLORS[(len(out_labels) + i) % len(DEFAULT_COLORS)]
+            _require(isinstance(color, str) and bool(_COLOR.match(color)), f"{lpath}.color", "must be #rrggbb")
+            hotkey = label.get("hotkey")
+            if hotkey is not None:
+                _require(isinstance(hotkey, str) and len(hotkey) == 1, f"{lpath}.hotkey", "must be one character")
+                _require(hotkey not in hotkeys, f"{lpath}.hotkey", f"'{hotkey}' is already used by {hotkeys.get(hotkey)}")
+                hotkeys[hotkey] = f"{name}/{value}"
+            out_labels.append({"value": value, "color": color, **({"hotkey": hotkey} if hotkey else {})})
+        attributes = track.get("attributes", [])
+        _require(isinstance(attributes, list), f"{path}.attributes", "must be a list")
+        seen_attrs: set[str] = set()
+        for j, attr in enumerate(attributes):
+            apath = f"{path}.attributes[{j}]"
+            _require(isinstance(attr, Mapping), apath, "must be an object")
+            aname = attr.get("name")
+            _require(isinstance(aname, str) and bool(_NAME.match(aname)), f"{apath}.name", "1-64 letters or digits")
+            _require(aname not in seen_attrs, f"{apath}.name", f"duplicate attribute '{aname}'")
+            seen_attrs.add(aname)
+            _require(attr.get("type") in ATTRIBUTE_TYPES, f"{apath}.type", f"must be one of {', '.join(ATTRIBUTE_TYPES)}")
+            if attr.get("type") == "choice":
+                choices = attr.get("choices")
+                _require(
+                    isinstance(choices, list) and len(choices) > 0 and all(isinstance(c, str) for c in choices),
+                    f"{apath}.choices",
+                    "a choice attribute needs a non-empty list of strings",
+                )
+        out_tracks.append({**dict(track), "labels": out_labels, "attributes": list(attributes)})
+    return {**dict(schema), "tracks": out_tracks}
+
+
+@dataclass
+class ResultContext:
+    """What a result is checked against: the item's duration and the length of each text stream."""
+
+    duration_ms: int | None = None
+    text_lengths: dict[str, int] = field(default_factory=dict)
+
+
+class ResultError(ValueError):
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+def _int_ms(region: Mapping[str, Any], key: str, where: str) -> int:
+    value = region.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ResultError(where, f"'{key}' must be an integer number of milliseconds")
+    if value < 0:
+        raise ResultError(where, f"'{key}' must not be negative")
+    return value
+
+
+def _check_time(value: int, key: str, where: str, ctx: ResultContext) -> None:
+    if ctx.duration_ms is not None and value > ctx.duration_ms:
+        raise ResultError(where, f"'{key}' {value} ms is past the item's end ({ctx.duration_ms} ms)")
+
+
+def _check_attributes(region: Mapping[str, Any], track: Mapping[str, Any], where: str) -> None:
+    attrs = region.get("attributes", {})
+    if not isinstance(attrs, Mapping):
+        raise ResultError(where, "'attributes' must be an object")
+    declared = {a["name"]: a for a in track.get("attributes", [])}
+    for name, value in attrs.items():
+        spec = declared.get(name)
+        if spec is None:
+            raise ResultError(where, f"unknown attribute '{name}' for track '{track['name']}'")
+        kind = spec["type"]
+        ok = (
+            (kind == "text" and isinstance(value, str))
+            or (kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool))
+            or (kind == "bool" and isinstance(value, bool))
+            or (kind == "choice" and value in spec.get("choices", []))
+        )
+        if not ok:
+            raise ResultError(where, f"attribute '{name}' must be a valid {kind}")
+
+
+def validate_result(schema: Mapping[str, Any], result: Any, ctx: ResultContext) -> dict[str, Any]:
+    """Check an annotation result against the project's schema; return it unchanged if valid."""
+    if not isinstance(result, Mapping):
+        raise ResultError("result", "must be an object with a 'regions' list")
+    regions = result.get("regions", [])
+    if not isinstance(regions, list):
+        raise ResultError("result.regions", "must be a list")
+    tracks = {t["name"]: t for t in schema.get("tracks", [])}
+    ids: set[str] = set()
+    relations: list[tuple[str, Mapping[str, Any]]] = []
+    for i, region in enumerate(regions):
+        if not isinstance(region, Mapping):
+            raise ResultError(f"regions[{i}]", "must be an object")
+        rid = region.get("id")
+        where = f"regions[{i}] (id {rid!r})"
+        if not isinstance(rid, str) or not 0 < len(rid) <= 64:
+            raise ResultError(where, "'id' must be a string of 1-64 characters")
+        if rid in ids:
+            raise ResultError(where, f"duplicate region id '{rid}'")
+        ids.add(rid)
+        track = tracks.get(region.get("track"))  # type: ignore[arg-type]
+        if track is None:
+            raise ResultError(where, f"unknown track {region.get('track')!r}")
+        kind = track["kind"]
+        if kind != "transcript" or "label" in region:
+            values = {lab["value"] for lab in track["labels"]}
+            if region.get("label") not in values:
+                raise ResultError(where, f"unknown label {region.get('label')!r} for track '{track['name']}'")
+        _check_attributes(region, track, where)
+        if kind in ("segment", "transcript"):
+            start, end = _int_ms(region, "start_ms", where), _int_ms(region, "end_ms", where)
+            if end <= start:
+                raise ResultError(where, f"end_ms ({end}) must be after start_ms ({start})")
+            _check_time(end, "end_ms", where, ctx)
+            if kind == "transcript" and not isinstance(region.get("text", ""), str):
+                raise ResultError(where, "'text' must be a string")
+        elif kind == "point":
+            _check_time(_int_ms(region, "time_ms", where), "time_ms", where, ctx)
+        elif kind == "span":
+            start, end = _int_ms(region, "start_char", where), _int_ms(region, "end_char", where)
+            if end <= start:
+                raise ResultError(where, f"end_char ({end}) must be after start_char ({start})")
+            stream = track.get("stream")
+            length = ctx.text_lengths.get(stream) if stream else (max(ctx.text_lengths.values(), default=None))
+            if length is not None and end > length:
+                raise ResultError(where, f"span end {end} is outside the text ({length} characters)")
+        elif kind == "box":
+            keyframes = region.get("keyframes")
+            if not isinstance(keyframes, list) or not keyframes:
+                raise ResultError(where, "'keyframes' must be a non-empty list")
+            for k, frame in enumerate(keyframes):
+                fwhere = f"{where}.keyframes[{k}]"
+                if not isinstance(frame, Mapping):
+                    raise ResultError(fwhere, "must be an object")
+                _check_time(_int_ms(frame, "time_ms", fwhere), "time_ms", fwhere, ctx)
+                coords = [frame.get(c) for c in ("x", "y", "w", "h")]
+                if not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords):
+                    raise ResultError(fwhere, "x, y, w, h must be numbers (fractions of the frame)")
+                x, y, w, h = (float(c) for c in coords)  # type: ignore[arg-type]
+                if not (0 <= x <= 1 and 0 <= y <= 1 and 0 < w <= 1 and 0 < h <= 1 and x + w <= 1.0001 and y + h <= 1.0001):
+                    raise ResultError(fwhere, "box must lie inside the frame (fractions 0..1)")
+        elif kind == "relation":
+            relations.append((where, region))
+    for where, region in relations:
+        for key in ("from_id", "to_id"):
+            if region.get(key) not in ids:
+                raise ResultError(where, f"'{key}' {region.get(key)!r} names no region in this result")
+        if region.get("from_id") == region.get("to_id"):
+            raise ResultError(where, "a relation must link two different regions")
+    return dict(result)

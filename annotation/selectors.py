@@ -1,0 +1,50 @@
+"""Reads: who may see what."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from annotation.models import Annotation, Membership, Project, Role, Task
+
+User = AbstractBaseUser | AnonymousUser
+
+RANK = {Role.ANNOTATOR: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
+
+
+def role_in(project_id: int, user: User) -> str | None:
+    """The user's role in a project (superusers act as managers), or None."""
+    if not user.is_authenticated:
+        return None
+    if getattr(user, "is_superuser", False):
+        return Role.MANAGER
+    cache: dict[int, str | None] = user.__dict__.setdefault("_tandem_roles", {})
+    if project_id not in cache:
+        cache[project_id] = (
+            Membership.objects.filter(project_id=project_id, user=user).values_list("role", flat=True).first()
+        )
+    return cache[project_id]
+
+
+def has_role(project_id: int, user: User, minimum: str) -> bool:
+    role = role_in(project_id, user)
+    return role is not None and RANK[Role(role)] >= RANK[Role(minimum)]
+
+
+def projects_for_user(user: User) -> QuerySet[Project]:
+    qs = Project.objects.select_related("dataset").order_by("id")
+    if getattr(user, "is_superuser", False):
+        return qs
+    return qs.filter(memberships__user=user)
+
+
+def tasks_for_project(project: Project) -> QuerySet[Task]:
+    return Task.objects.filter(project=project).select_related("item").order_by("id")
+
+
+def annotations_visible(task: Task, user: User) -> QuerySet[Annotation]:
+    """Annotators see only their own work on a task (blind labeling); reviewers see every version."""
+    qs = Annotation.objects.filter(task=task).select_related("annotator").order_by("id")
+    if has_role(task.project_id, user, Role.REVIEWER):
+        return qs
+    return qs.filter(annotator=user, kind="human")

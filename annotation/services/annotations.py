@@ -1,0 +1,143 @@
+"""The one way an annotation changes: create, save with optimistic versioning, submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
+
+from annotation.models import (
+    TASK_TRANSITIONS,
+    Annotation,
+    AnnotationKind,
+    AnnotationRevision,
+    AnnotationStatus,
+    Assignment,
+    AssignmentStatus,
+    Project,
+    Task,
+    TaskStatus,
+)
+from annotation.schema import ResultContext, ResultError, validate_result
+from common.errors import Conflict, InvalidInput, StaleVersion
+from common.states import check_transition
+from datasets.models import Stream
+
+# Sent (after commit) when a task has all the submitted annotations it needs; qa listens.
+task_completed = Signal()
+# Sent (after commit) whenever any annotation is submitted; qa listens for annotator metrics.
+annotation_submitted = Signal()
+
+
+def result_context(task: Task) -> ResultContext:
+    streams = Stream.objects.filter(item_id=task.item_id).select_related("asset")
+    lengths = {s.role: int(s.asset.meta.get("chars", 0)) for s in streams if s.asset.kind == "text" and "chars" in s.asset.meta}
+    return ResultContext(duration_ms=task.item.duration_ms, text_lengths=lengths)
+
+
+def result_check(project: Project, task: Task, result: Any) -> dict[str, Any]:
+    try:
+        return validate_result(project.schema, result, result_context(task))
+    except ResultError as exc:
+        raise InvalidInput(f"Invalid result: {exc}", region=exc.where) from exc
+
+
+def _revision(annotation: Annotation, user: AbstractBaseUser | None) -> None:
+    AnnotationRevision.objects.create(
+        annotation=annotation, version=annotation.version, result=annotation.result, status=annotation.status, author=user
+    )
+
+
+@transaction.atomic
+def annotation_create(*, task: Task, user: AbstractBaseUser, result: Any) -> tuple[Annotation, bool]:
+    """The caller's draft on a task; returns (annotation, created). An existing one is returned as is."""
+    existing = Annotation.objects.filter(task=task, annotator=user, kind=AnnotationKind.HUMAN).first()
+    if existing is not None:
+        return existing, False
+    checked = result_check(task.project, task, result if result is not None else {"regions": []})
+    try:
+        with transaction.atomic():
+            annotation = Annotation.objects.create(task=task, annotator=user, result=checked)
+    except IntegrityError:
+        return Annotation.objects.get(task=task, annotator=user, kind=AnnotationKind.HUMAN), False
+    _revision(annotation, user)
+    Project.objects.filter(pk=task.project_id).update(annotation_count=F("annotation_count") + 1)
+    return annotation, True
+
+
+@transaction.atomic
+def annotation_save(*, annotation: Annotation, result: Any, version: int, user: AbstractBaseUser) -> Annotation:
+    """Save a new result if ``version`` is the stored one; else StaleVersion (409) and nothing changes."""
+    if annotation.status == AnnotationStatus.SUBMITTED and annotation.kind == AnnotationKind.HUMAN:
+        raise Conflict("This annotation is submitted; it can no longer be edited.", current_version=annotation.version)
+    checked = result_check(annotation.task.project, annotation.task, result)
+    now = timezone.now()
+    updated = Annotation.objects.filter(pk=annotation.pk, version=version).update(
+        result=checked, version=F("version") + 1, updated_at=now
+    )
+    if not updated:
+        current = Annotation.objects.get(pk=annotation.pk)
+        raise StaleVersion(
+            f"Version {version} is stale: the annotation is at version {current.version}. Reload it and try again.",
+            current_version=current.version,
+            current={"version": current.version, "result": current.result, "status": current.status},
+        )
+    annotation.result = checked
+    annotation.version = version + 1
+    annotation.updated_at = now
+    _revision(annotation, user)
+    return annotation
+
+
+def task_set_status(task: Task, status: str) -> None:
+    check_transition("task", TASK_TRANSITIONS, task.status, status)
+    Task.objects.filter(pk=task.pk).update(status=status)
+    task.status = status
+
+
+@transaction.atomic
+def annotation_submit(*, annotation: Annotation, user: AbstractBaseUser, version: int | None = None) -> Annotation:
+    """Draft → submitted; the task completes when its k-th annotation arrives."""
+    if version is not None and version != annotation.version:
+        raise StaleVersion(
+            f"Version {version} is stale: the annotation is at version {annotation.version}.",
+            current_version=annotation.version,
+        )
+    if annotation.status == AnnotationStatus.SUBMITTED:
+        raise Conflict("This annotation is already submitted.", current_version=annotation.version)
+    now = timezone.now()
+    updated = Annotation.objects.filter(
+        pk=annotation.pk, status=AnnotationStatus.DRAFT, version=annotation.version
+    ).update(
+        status=AnnotationStatus.SUBMITTED, submitted_at=now, updated_at=now, version=F("version") + 1,
+        lead_time_ms=_lead_time_ms(annotation, now),
+    )
+    if not updated:
+        raise Conflict("This annotation changed or was submitted meanwhile; reload it.")
+    annotation.version += 1
+    annotation.status = AnnotationStatus.SUBMITTED
+    annotation.submitted_at = now
+    _revision(annotation, user)
+    task = Task.objects.select_for_update().get(pk=annotation.task_id)
+    held = Assignment.objects.filter(task=task, annotator=user, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.EXPIRED])
+    was_active = held.filter(status=AssignmentStatus.ACTIVE).exists()
+    held.update(status=AssignmentStatus.SUBMITTED, submitted_at=now)
+    task.submitted_count += 1
+    if was_active and task.active_count > 0:
+        task.active_count -= 1
+    Task.objects.filter(pk=task.pk).update(submitted_count=task.submitted_count, active_count=task.active_count)
+    task_id, annotation_id = task.pk, annotation.pk
+    if task.status == TaskStatus.OPEN and task.submitted_count >= task.target_count:
+        task_set_status(task, TaskStatus.COMPLETE)
+        Project.objects.filter(pk=task.project_id).update(completed_count=F("completed_count") + 1)
+        transaction.on_commit(lambda: task_completed.send(sender=Task, task_id=task_id))
+    transaction.on_commit(lambda: annotation_submitted.send(sender=Annotation, annotation_id=annotation_id))
+    return annotation
+
+
+def _lead_time_ms(annotation: Annotation, now: timezone.datetime) -> int:
+    return max(0, int((now - annotation.created_at).total_seconds() * 1000))

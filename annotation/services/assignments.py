@@ -1,0 +1,105 @@
+"""The next-task queue: leases, resume, skip, expiry.
+
+Claims use ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so two annotators asking at once
+never take the last free slot of one task.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from annotation.models import Assignment, AssignmentStatus, Project, Task, TaskStatus
+from common.errors import Conflict
+
+
+def _lease_end() -> timezone.datetime:
+    return timezone.now() + timedelta(seconds=settings.TANDEM_LEASE_SECONDS)
+
+
+def leases_expire(project: Project) -> int:
+    """Free the slots of leases that ran out; returns how many expired."""
+    now = timezone.now()
+    expired = list(
+        Assignment.objects.filter(
+            task__project=project, status=AssignmentStatus.ACTIVE, lease_expires_at__lt=now
+        ).values_list("pk", "task_id")
+    )
+    for pk, task_id in expired:
+        if Assignment.objects.filter(pk=pk, status=AssignmentStatus.ACTIVE).update(status=AssignmentStatus.EXPIRED):
+            Task.objects.filter(pk=task_id, active_count__gt=0).update(active_count=F("active_count") - 1)
+    return len(expired)
+
+
+def _candidates(project: Project, user: AbstractBaseUser, honeypot: bool) -> QuerySet[Task]:
+    qs = (
+        Task.objects.filter(project=project, status=TaskStatus.OPEN, is_honeypot=honeypot)
+        .filter(active_count__lt=F("target_count") - F("submitted_count"))
+        .exclude(assignments__annotator=user)
+        .order_by("-for_everyone", "id")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return qs
+
+
+@transaction.atomic
+def task_next(*, project: Project, user: AbstractBaseUser) -> Task | None:
+    """The caller's next task: their unexpired active one, else a fresh one with a new lease."""
+    now = timezone.now()
+    current = (
+        Assignment.objects.filter(
+            task__project=project, annotator=user, status=AssignmentStatus.ACTIVE, lease_expires_at__gte=now
+        )
+        .select_related("task")
+        .order_by("id")
+        .first()
+    )
+    if current is not None:
+        Assignment.objects.filter(pk=current.pk).update(lease_expires_at=_lease_end())
+        return current.task
+    leases_expire(project)
+    want_honeypot = project.honeypot_rate > 0 and random.random() < project.honeypot_rate
+    task = _candidates(project, user, want_honeypot).first()
+    if task is None and want_honeypot:
+        task = _candidates(project, user, False).first()
+    if task is None:
+        return None
+    try:
+        with transaction.atomic():
+            Assignment.objects.create(task=task, annotator=user, lease_expires_at=_lease_end())
+    except IntegrityError:
+        return None
+    Task.objects.filter(pk=task.pk).update(active_count=F("active_count") + 1)
+    return task
+
+
+@transaction.atomic
+def task_skip(*, task: Task, user: AbstractBaseUser) -> None:
+    """Give a task back: the slot frees for others and the caller is not offered it again."""
+    updated = Assignment.objects.filter(task=task, annotator=user, status=AssignmentStatus.ACTIVE).update(
+        status=AssignmentStatus.SKIPPED
+    )
+    if not updated:
+        raise Conflict("You hold no active assignment on this task.")
+    Task.objects.filter(pk=task.pk, active_count__gt=0).update(active_count=F("active_count") - 1)
+
+
+def assignment_ensure(*, task: Task, user: AbstractBaseUser) -> Assignment:
+    """The caller's assignment on a task, taking a free slot if they open it directly."""
+    assignment = Assignment.objects.filter(task=task, annotator=user).first()
+    if assignment is not None:
+        return assignment
+    with transaction.atomic():
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        if locked.status != TaskStatus.OPEN or locked.active_count + locked.submitted_count >= locked.target_count:
+            raise Conflict("This task already has all the annotators it needs.")
+        assignment = Assignment.objects.create(task=locked, annotator=user, lease_expires_at=_lease_end())
+        Task.objects.filter(pk=task.pk).update(active_count=F("active_count") + 1)
+    return assignment

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from annotation.api import media
+
+urlpatterns = [
+    path("assets/<int:pk>/", media.AssetDetailView.as_view(), name="asset-detail"),
+    path("assets/<int:pk>/media", media.AssetMediaView.as_view(), name="asset-media"),
+    path("assets/<int:pk>/waveform/", media.WaveformView.as_view(), name="asset-waveform"),
+    path("assets/<int:pk>/shots/", media.ShotsView.as_view(), name="asset-shots"),
+    path("assets/<int:pk>/frames/", media.FramesView.as_view(), name="asset-frames"),
+    path("assets/<int:pk>/derived/<int:derived_id>/<str:name>", media.DerivedFileView.as_view(), name="asset-derived"),
+]

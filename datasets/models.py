@@ -1,0 +1,131 @@
+"""Stored media and the multimodal items built from it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from common.models import TimeStamped
+
+
+class Dataset(TimeStamped):
+    name = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetKind(models.TextChoices):
+    VIDEO = "video"
+    AUDIO = "audio"
+    TEXT = "text"
+    IMAGE = "image"
+    UNKNOWN = "unknown"
+
+
+class AssetStatus(models.TextChoices):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+ASSET_TRANSITIONS = {
+    "pending": frozenset({"processing", "failed"}),
+    "processing": frozenset({"ready", "failed", "processing"}),
+    "ready": frozenset({"processing"}),
+    "failed": frozenset({"processing"}),
+}
+
+
+class Asset(TimeStamped):
+    """One stored file. ``meta`` holds the probe result (duration, streams, fps, sample rate…)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=16, choices=AssetKind.choices, default=AssetKind.UNKNOWN)
+    storage_key = models.CharField(max_length=500)
+    original_name = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    meta = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=AssetStatus.choices, default=AssetStatus.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return self.original_name or self.storage_key
+
+    @property
+    def duration_ms(self) -> int | None:
+        value = self.meta.get("duration_ms")
+        return int(value) if value is not None else None
+
+
+class DerivedMedia(TimeStamped):
+    """An artifact computed from an asset: waveform pyramid, video analysis, proxy.
+
+    ``code_version`` is the version of the algorithm that made it; a new version recomputes.
+    Rows exist only for finished artifacts, written after the files are in place.
+    """
+
+    class Kind(models.TextChoices):
+        WAVEFORM = "waveform"
+        VIDEO = "video"
+        PROXY = "proxy"
+        FRAMES = "frames"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="derived")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    code_version = models.CharField(max_length=32)
+    storage_prefix = models.CharField(max_length=500)
+    manifest = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "kind", "code_version"], name="derived_unique_version"),
+        ]
+
+
+class Item(TimeStamped):
+    """One multimodal sample: several streams on one timeline."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="items")
+    external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    duration_ms = models.BigIntegerField(null=True, blank=True)
+    provenance = models.JSONField(default=dict, blank=True)
+    provenance_kind = models.CharField(max_length=16, default="captured", db_index=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.external_id or f"item {self.pk}"
+
+
+class Stream(models.Model):
+    """An asset placed on an item's timeline with an offset (ms)."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="streams")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="streams")
+    role = models.CharField(max_length=64)
+    offset_ms = models.IntegerField(default=0)
+    proposed_offset_ms = models.IntegerField(null=True, blank=True)
+    offset_confidence = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["item", "role"], name="stream_unique_role")]
+
+
+class Upload(TimeStamped):
+    """A chunked upload in progress: chunks append at ``received`` until ``size`` is reached."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="uploads")
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    temp_path = models.CharField(max_length=500)
+    asset = models.OneToOneField(Asset, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

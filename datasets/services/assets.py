@@ -1,0 +1,93 @@
+"""Assets: storing uploads, state transitions, queuing processing."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from common.errors import InvalidInput, TooLarge, UnsupportedMedia
+from common.states import check_transition
+from datasets.models import ASSET_TRANSITIONS, Asset, AssetKind, Dataset
+from datasets.services.storage import asset_key, check_key, hash_file, store
+
+KNOWN_KINDS = {"video", "audio", "text", "image"}
+
+
+def sniff_kind(fileobj: IO[bytes]) -> str:
+    """Kind of a file from its first bytes (never from its name)."""
+    from datasets.media.sniff import SNIFF_BYTES, sniff_bytes
+
+    fileobj.seek(0)
+    head = fileobj.read(SNIFF_BYTES)
+    fileobj.seek(0)
+    return sniff_bytes(head)
+
+
+def asset_create_from_file(
+    *, dataset: Dataset, fileobj: IO[bytes], name: str, user: AbstractBaseUser | None, queue: bool = True
+) -> Asset:
+    """Store an uploaded file (streamed in chunks) and create its asset row; 413/415 on bad input."""
+    size = getattr(fileobj, "size", None)
+    if size is not None and size > settings.TANDEM_MAX_UPLOAD_BYTES:
+        raise TooLarge(f"'{name}' is {size} bytes; the limit is {settings.TANDEM_MAX_UPLOAD_BYTES}.")
+    fileobj.seek(0)
+    if not fileobj.read(1):
+        raise InvalidInput(f"'{name}' is empty.")
+    kind = sniff_kind(fileobj)
+    if kind not in KNOWN_KINDS:
+        raise UnsupportedMedia(f"'{name}' is not a video, audio, image or UTF-8 text file we can read.")
+    sha256, size = hash_file(fileobj)
+    meta: dict[str, object] = {}
+    status = "pending"
+    if kind == "text":
+        # Text needs no background work: count characters now so spans can be checked at once.
+        try:
+            meta = {"kind": "text", "chars": len(fileobj.read().decode("utf-8"))}
+        except UnicodeDecodeError as exc:
+            raise UnsupportedMedia(f"'{name}' is not valid UTF-8 text (bad byte at offset {exc.start}).") from exc
+        finally:
+            fileobj.seek(0)
+        status = "ready"
+    key = store(fileobj, asset_key(dataset.pk, sha256, name))
+    asset = Asset.objects.create(
+        dataset=dataset, kind=kind, storage_key=key, original_name=name[:255], size=size, sha256=sha256,
+        created_by=user, meta=meta, status=status,
+    )
+    if queue and status == "pending":
+        asset_queue_processing(asset)
+    return asset
+
+
+def asset_create_from_key(*, dataset: Dataset, key: str, user: AbstractBaseUser | None) -> Asset:
+    """An asset for a file already in storage (e.g. the bucket); probed by the worker."""
+    check_key(key)
+    if not default_storage.exists(key):
+        raise InvalidInput(f"No file at storage key '{key}'.", field="key")
+    asset = Asset.objects.create(
+        dataset=dataset,
+        kind=AssetKind.UNKNOWN,
+        storage_key=key,
+        original_name=key.rsplit("/", 1)[-1][:255],
+        size=default_storage.size(key),
+        created_by=user,
+    )
+    asset_queue_processing(asset)
+    return asset
+
+
+def asset_queue_processing(asset: Asset) -> None:
+    from datasets.tasks import process_asset
+
+    transaction.on_commit(lambda: process_asset.delay(asset.pk))
+
+
+def asset_set_status(asset: Asset, status: str, **fields: Any) -> None:
+    check_transition("asset", ASSET_TRANSITIONS, asset.status, status)
+    asset.status = status
+    for key, value in fields.items():
+        setattr(asset, key, value)
+    asset.save(update_fields=["status", *fields.keys(), "updated_at"])

@@ -1,0 +1,182 @@
+"""Celery tasks of the ``media`` queue: probe, waveform pyramid, video analysis, proxy, sync check.
+
+Each task loads its row, computes only what is missing for the current code version, writes the
+files under a key derived from the asset's content hash and that version, and only then records
+the artifact, so a worker killed mid-job leaves nothing marked ready. Running a task twice is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from celery import shared_task
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import OperationalError, transaction
+
+from datasets.models import Asset, AssetKind, DerivedMedia, Stream
+from datasets.services.derived import derived_latest, derived_record
+
+log = logging.getLogger(__name__)
+TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
+
+
+@contextmanager
+def local_copy(asset: Asset) -> Iterator[str]:
+    """A local path for the asset: the file itself on local storage, a streamed download on S3."""
+    try:
+        yield default_storage.path(asset.storage_key)
+        return
+    except NotImplementedError:
+        pass
+    suffix = Path(asset.storage_key).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        with default_storage.open(asset.storage_key, "rb") as src:
+            shutil.copyfileobj(src, tmp, 1024 * 1024)
+        tmp.flush()
+        yield tmp.name
+
+
+def _upload_dir(folder: str, prefix: str) -> None:
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            key = prefix + name
+            if default_storage.exists(key):
+                default_storage.delete(key)
+            with open(path, "rb") as fh:
+                default_storage.save(key, File(fh))
+
+
+def _prefix(asset: Asset, kind: str, version: str) -> str:
+    return f"derived/{asset.sha256 or asset.pk}/{kind}-v{version}/"
+
+
+def _progress_setter(asset: Asset, lo: int, hi: int) -> Callable[[float], None]:
+    last = [-1]
+
+    def set_progress(pct: float) -> None:
+        value = int(lo + (hi - lo) * max(0.0, min(100.0, pct)) / 100)
+        if value != last[0]:
+            last[0] = value
+            Asset.objects.filter(pk=asset.pk).update(progress=value)
+
+    return set_progress
+
+
+def _artifact(asset: Asset, kind: str, version: str, compute: Callable[[str], dict[str, Any]]) -> DerivedMedia:
+    existing = derived_latest(asset, kind)
+    if existing is not None:
+        return existing
+    prefix = _prefix(asset, kind, version)
+    with tempfile.TemporaryDirectory(prefix="tandem-") as out:
+        manifest = compute(out)
+        _upload_dir(out, prefix)
+    return derived_record(asset, kind, version, prefix, manifest)
+
+
+def _probe_and_sha(asset: Asset, path: str) -> dict[str, Any]:
+    from datasets.media import probe
+    from datasets.services.storage import hash_file
+
+    meta = probe(path)
+    if not asset.sha256:
+        with open(path, "rb") as fh:
+            asset.sha256, asset.size = hash_file(fh)
+    return dict(meta)
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=5,
+    soft_time_limit=4 * 3600, time_limit=4 * 3600 + 300,
+)
+def process_asset(self: Any, asset_id: int) -> str:
+    """Probe an asset and precompute what the browser needs; failures end in ``failed`` with a message."""
+    from datasets.media import MediaError, analyze_video, compute_waveform, make_proxy, needs_proxy, versions
+
+    # A redelivered job (worker killed mid-way) finds the row still "processing" and simply redoes it.
+    claimed = Asset.objects.filter(pk=asset_id).update(status="processing", progress=1, error="")
+    if not claimed:
+        return "missing"
+    asset = Asset.objects.get(pk=asset_id)
+    code = versions()
+    try:
+        with local_copy(asset) as path:
+            meta = _probe_and_sha(asset, path)
+            kind = meta.get("kind", AssetKind.UNKNOWN)
+            asset.kind = kind if kind in AssetKind.values else AssetKind.UNKNOWN
+            asset.meta = {**asset.meta, **meta}
+            asset.save(update_fields=["kind", "meta", "sha256", "size", "updated_at"])
+            has_audio = any(s.get("type") == "audio" for s in meta.get("streams", []))
+            if asset.kind in ("audio", "video") and has_audio:
+                wave = _artifact(asset, DerivedMedia.Kind.WAVEFORM, code["waveform"],
+                                 lambda out: compute_waveform(path, out, progress=_progress_setter(asset, 5, 40)))
+                asset.meta["waveform_levels"] = sorted(int(k) for k in wave.manifest.get("files", {}))
+            if asset.kind == "video":
+                _artifact(asset, DerivedMedia.Kind.VIDEO, code["video"],
+                          lambda out: analyze_video(path, out, progress=_progress_setter(asset, 40, 75)))
+            if asset.kind in ("audio", "video") and needs_proxy(meta):
+                def proxy(out: str) -> dict[str, Any]:
+                    name = "proxy.mp4" if asset.kind == "video" else "proxy.m4a"
+                    make_proxy(path, os.path.join(out, name), meta, progress=_progress_setter(asset, 75, 99))
+                    return {"file": name}
+
+                _artifact(asset, DerivedMedia.Kind.PROXY, code["proxy"], proxy)
+    except MediaError as exc:
+        Asset.objects.filter(pk=asset.pk).update(status="failed", error=str(exc), progress=0)
+        log.warning("asset %s failed: %s", asset.pk, exc)
+        return "failed"
+    Asset.objects.filter(pk=asset.pk).update(status="ready", progress=100, meta=asset.meta, error="")
+    transaction.on_commit(lambda: _after_ready(asset.pk))
+    return "ready"
+
+
+def _after_ready(asset_id: int) -> None:
+    """When every stream of an item is ready, set its duration and check the sync of its audio."""
+    for stream in Stream.objects.filter(asset_id=asset_id).select_related("item"):
+        item = stream.item
+        assets = [s.asset for s in item.streams.select_related("asset")]
+        if any(a.status != "ready" for a in assets):
+            continue
+        durations = [a.duration_ms for a in assets if a.duration_ms]
+        if durations and not item.duration_ms:
+            type(item).objects.filter(pk=item.pk).update(duration_ms=max(durations))
+        if sum(1 for a in assets if _has_audio(a)) >= 2:
+            estimate_item_offsets.delay(item.pk)
+
+
+def _has_audio(asset: Asset) -> bool:
+    return any(s.get("type") == "audio" for s in asset.meta.get("streams", []))
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=5, soft_time_limit=1800)
+def estimate_item_offsets(item_id: int) -> list[dict[str, Any]]:
+    """Propose an offset for each extra audio stream against the first (reference) one."""
+    from datasets.media import MediaError, estimate_offset
+
+    streams = [s for s in Stream.objects.filter(item_id=item_id).select_related("asset") if _has_audio(s.asset)]
+    if len(streams) < 2:
+        return []
+    reference = next((s for s in streams if s.asset.kind == "video"), streams[0])
+    proposals = []
+    with local_copy(reference.asset) as ref_path:
+        for stream in streams:
+            if stream.pk == reference.pk:
+                continue
+            try:
+                with local_copy(stream.asset) as path:
+                    offset_ms, confidence = estimate_offset(ref_path, path)
+            except MediaError as exc:
+                log.warning("sync check of stream %s failed: %s", stream.pk, exc)
+                continue
+            proposed = reference.offset_ms + int(offset_ms)
+            Stream.objects.filter(pk=stream.pk).update(proposed_offset_ms=proposed, offset_confidence=confidence)
+            proposals.append({"stream": stream.pk, "proposed_offset_ms": proposed, "confidence": confidence})
+    return proposals

@@ -1,0 +1,1 @@
+"""qa listens to annotation's signals; annotation never imports qa."""

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Serves the embedded default: web server and a Celery worker; Ctrl-C stops both.
+set -euo pipefail
+PORT=${PORT:-8000}
+HOST=${HOST:-127.0.0.1}
+.venv/bin/celery -A tandem worker -Q media,gpu -c 2 --loglevel INFO &
+worker=$!
+.venv/bin/gunicorn tandem.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 120 --access-logfile - &
+web=$!
+trap 'kill $worker $web 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
+echo "Tandem is serving on http://$HOST:$PORT/  (Ctrl-C stops the web server and the worker)"
+wait -n $worker $web

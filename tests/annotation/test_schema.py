@@ -1,0 +1,84 @@
+"""Label schema and result validation: every error names the field or region to fix."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from annotation.schema import ResultContext, ResultError, SchemaError, validate_result, validate_schema
+from tests.conftest import SCHEMA
+
+
+def test_a_valid_schema_gets_default_colors() -> None:
+    checked = validate_schema(SCHEMA)
+    assert checked["tracks"][0]["labels"][0]["color"].startswith("#")
+    assert [t["name"] for t in checked["tracks"]] == ["speech", "events", "words", "entities", "faces", "links"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda s: s.update(tracks=[]), "tracks"),
+        (lambda s: s["tracks"][0].update(kind="polygon"), "tracks[0].kind"),
+        (lambda s: s["tracks"][1].update(name="speech"), "tracks[1].name"),
+        (lambda s: s["tracks"][0]["labels"].append({"value": "speech"}), "tracks[0].labels[2].value"),
+        (lambda s: s["tracks"][1]["labels"][0].update(hotkey="1"), "tracks[1].labels[0].hotkey"),
+        (lambda s: s["tracks"][0]["labels"][0].update(color="blue"), "tracks[0].labels[0].color"),
+        (lambda s: s["tracks"][0]["attributes"][0].update(choices=[]), "tracks[0].attributes[0].choices"),
+        (lambda s: s["tracks"][1].update(labels=[]), "tracks[1].labels"),
+    ],
+)
+def test_an_invalid_schema_names_the_bad_field(mutate: Any, field: str) -> None:
+    schema = copy.deepcopy(SCHEMA)
+    mutate(schema)
+    with pytest.raises(SchemaError) as err:
+        validate_schema(schema)
+    assert err.value.field == field
+
+
+CTX = ResultContext(duration_ms=10_000, text_lengths={"transcript": 22})
+
+
+def _result(*regions: dict[str, Any]) -> dict[str, Any]:
+    return {"regions": list(regions)}
+
+
+def test_a_result_with_every_region_kind_is_accepted() -> None:
+    result = _result(
+        {"id": "a", "track": "speech", "label": "speech", "start_ms": 0, "end_ms": 500, "attributes": {"speaker": "A"}},
+        {"id": "b", "track": "events", "label": "clap", "time_ms": 250},
+        {"id": "c", "track": "words", "start_ms": 0, "end_ms": 500, "text": "hello"},
+        {"id": "d", "track": "entities", "label": "PER", "start_char": 0, "end_char": 5},
+        {"id": "e", "track": "faces", "label": "face", "keyframes": [{"time_ms": 0, "x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5}]},
+        {"id": "f", "track": "links", "label": "refers_to", "from_id": "d", "to_id": "a"},
+    )
+    assert validate_result(validate_schema(SCHEMA), result, CTX) == result
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ({"id": "x", "track": "speech", "label": "noise", "start_ms": 0, "end_ms": 5}, "unknown label 'noise'"),
+        ({"id": "x", "track": "speech", "label": "speech", "start_ms": 500, "end_ms": 100}, "end_ms (100) must be after start_ms (500)"),
+        ({"id": "x", "track": "speech", "label": "speech", "start_ms": 0, "end_ms": 10_001}, "past the item's end (10000 ms)"),
+        ({"id": "x", "track": "speech", "label": "speech", "start_ms": 0.5, "end_ms": 100}, "'start_ms' must be an integer"),
+        ({"id": "x", "track": "entities", "label": "PER", "start_char": 20, "end_char": 30}, "outside the text (22 characters)"),
+        ({"id": "x", "track": "nope", "label": "PER"}, "unknown track 'nope'"),
+        ({"id": "x", "track": "links", "label": "refers_to", "from_id": "x", "to_id": "y"}, "'to_id' 'y' names no region"),
+        ({"id": "x", "track": "faces", "label": "face", "keyframes": [{"time_ms": 0, "x": 0.9, "y": 0, "w": 0.5, "h": 0.5}]}, "inside the frame"),
+        ({"id": "x", "track": "speech", "label": "speech", "start_ms": 0, "end_ms": 5, "attributes": {"speaker": "Z"}}, "attribute 'speaker'"),
+    ],
+)
+def test_an_invalid_region_is_named_in_the_error(region: dict[str, Any], message: str) -> None:
+    with pytest.raises(ResultError) as err:
+        validate_result(validate_schema(SCHEMA), _result({"id": "ok", "track": "events", "label": "clap", "time_ms": 1}, region), CTX)
+    assert err.value.where.startswith("regions[1] (id 'x')")
+    assert message in err.value.message
+
+
+def test_duplicate_region_ids_are_refused() -> None:
+    region = {"id": "same", "track": "events", "label": "clap", "time_ms": 1}
+    with pytest.raises(ResultError, match="duplicate region id 'same'"):
+        validate_result(validate_schema(SCHEMA), _result(region, dict(region)), CTX)
