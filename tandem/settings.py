@@ -138,8 +138,9 @@ TANDEM_PRELABEL_BATCH = env_int("TANDEM_PRELABEL_BATCH", 8, "Pre-label batch siz
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first so an unauthenticated call gets 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.Pagination",
@@ -170,6 +171,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    for _folder in ("queue", "processed"):
+        (_fs_broker / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -177,8 +181,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False, "Run tasks inline (tests)")
 CELERY_TASK_ROUTES = {
     "datasets.tasks.*": {"queue": "media"},
-    "annotation.tasks.prelabel_*": {"queue": "gpu"},
-    "annotation.tasks.export_*": {"queue": "media"},
+    "annotation.tasks.prelabel.*": {"queue": "gpu"},
+    "annotation.tasks.exports.*": {"queue": "media"},
     "qa.tasks.*": {"queue": "media"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "media"
