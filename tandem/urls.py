@@ -8,6 +8,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("annotation.urls")),
     path("api/", include("annotation.urls_media")),
+    path("api/", include("annotation.urls_exports")),
+    path("api/", include("annotation.urls_prelabel")),
     path("api/", include("qa.urls")),
+    path("", include("qa.urls_pages")),
     path("", include("web.urls")),
 ]

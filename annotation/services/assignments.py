@@ -42,7 +42,7 @@ def _candidates(project: Project, user: AbstractBaseUser, honeypot: bool) -> Que
         Task.objects.filter(project=project, status=TaskStatus.OPEN, is_honeypot=honeypot)
         .filter(active_count__lt=F("target_count") - F("submitted_count"))
         .exclude(assignments__annotator=user)
-        .order_by("-for_everyone", "id")
+        .order_by("id")
     )
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
+from common.bulk import insert_rows
 from common.errors import InvalidInput
 from datasets.models import Asset, Dataset, Item, Stream
 from datasets.services.assets import asset_create_from_file, asset_create_from_key
@@ -32,7 +34,7 @@ def items_import(
     records: Sequence[Mapping[str, Any]],
     uploads: Mapping[str, IO[bytes]],
     user: AbstractBaseUser | None,
-) -> list[Item]:
+) -> list[int]:
     """Create items from manifest records; each stream names an asset id, a storage key, an upload or inline text.
 
     Records are validated first so a bad line changes nothing; rows are then written in bulk.
@@ -82,20 +84,29 @@ def items_import(
         )
         planned.append((item, stream_plan))
 
-    items = Item.objects.bulk_create([item for item, _ in planned], batch_size=2000)
+    now = timezone.now()
+    item_ids = insert_rows(
+        Item,
+        ["dataset_id", "external_id", "duration_ms", "provenance", "provenance_kind", "metadata", "created_at", "updated_at"],
+        [
+            [dataset.pk, item.external_id, item.duration_ms or _duration(plan), item.provenance, item.provenance_kind,
+             item.metadata, now, now]
+            for item, plan in planned
+        ],
+    )
     created: dict[str, Asset] = {}
-    streams_out: list[Stream] = []
-    for item, stream_plan in planned:
+    stream_rows: list[list[Any]] = []
+    for item_id, (_, stream_plan) in zip(item_ids, planned, strict=True):
         for role, offset, source in stream_plan:
             asset = _materialise(dataset, source, created, uploads, user)
-            streams_out.append(Stream(item=item, asset=asset, role=role, offset_ms=offset))
-        if item.duration_ms is None:
-            durations = [a.duration_ms for _, _, a in stream_plan if isinstance(a, Asset) and a.duration_ms]
-            item.duration_ms = max(durations) if durations else None
-    Stream.objects.bulk_create(streams_out, batch_size=2000)
-    needs_duration = [i for i, _ in planned if i.duration_ms is not None]
-    Item.objects.bulk_update(needs_duration, ["duration_ms"], batch_size=2000)
-    return items
+            stream_rows.append([item_id, asset.pk, role, offset])
+    insert_rows(Stream, ["item_id", "asset_id", "role", "offset_ms"], stream_rows)
+    return item_ids
+
+
+def _duration(stream_plan: list[tuple[str, int, Any]]) -> int | None:
+    durations = [a.duration_ms + offset for _, offset, a in stream_plan if isinstance(a, Asset) and a.duration_ms]
+    return max(durations) if durations else None
 
 
 def _referenced_assets(dataset: Dataset, records: Sequence[Mapping[str, Any]]) -> dict[int, Asset]:

@@ -1,0 +1,1 @@
+"""Pre-label jobs (queue gpu)."""
