@@ -99,14 +99,15 @@ def _probe_and_sha(asset: Asset, path: str) -> dict[str, Any]:
 )
 def process_asset(self: Any, asset_id: int) -> str:
     """Probe an asset and precompute what the browser needs; failures end in ``failed`` with a message."""
-    from datasets.media import MediaError, analyze_video, compute_waveform, make_proxy, needs_proxy, versions
+    from datasets.media import MediaError, analyze_video, compute_waveform, make_proxy, needs_proxy, proxy_extension
+    from datasets.services.derived import current_versions
 
     # A redelivered job (worker killed mid-way) finds the row still "processing" and simply redoes it.
     claimed = Asset.objects.filter(pk=asset_id).update(status="processing", progress=1, error="")
     if not claimed:
         return "missing"
     asset = Asset.objects.get(pk=asset_id)
-    code = versions()
+    code = current_versions()
     try:
         with local_copy(asset) as path:
             meta = _probe_and_sha(asset, path)
@@ -118,13 +119,13 @@ def process_asset(self: Any, asset_id: int) -> str:
             if asset.kind in ("audio", "video") and has_audio:
                 wave = _artifact(asset, DerivedMedia.Kind.WAVEFORM, code["waveform"],
                                  lambda out: compute_waveform(path, out, progress=_progress_setter(asset, 5, 40)))
-                asset.meta["waveform_levels"] = sorted(int(k) for k in wave.manifest.get("files", {}))
+                asset.meta["waveform_levels"] = sorted(int(lv["samples_per_pixel"]) for lv in wave.manifest.get("levels", []))
             if asset.kind == "video":
                 _artifact(asset, DerivedMedia.Kind.VIDEO, code["video"],
-                          lambda out: analyze_video(path, out, progress=_progress_setter(asset, 40, 75)))
+                          lambda out: _video_manifest(path, out, _progress_setter(asset, 40, 75)))
             if asset.kind in ("audio", "video") and needs_proxy(meta):
                 def proxy(out: str) -> dict[str, Any]:
-                    name = "proxy.mp4" if asset.kind == "video" else "proxy.m4a"
+                    name = "proxy" + proxy_extension(meta)
                     make_proxy(path, os.path.join(out, name), meta, progress=_progress_setter(asset, 75, 99))
                     return {"file": name}
 
@@ -136,6 +137,20 @@ def process_asset(self: Any, asset_id: int) -> str:
     Asset.objects.filter(pk=asset.pk).update(status="ready", progress=100, meta=asset.meta, error="")
     transaction.on_commit(lambda: _after_ready(asset.pk))
     return "ready"
+
+
+def _video_manifest(path: str, out: str, progress: Callable[[float], None]) -> dict[str, Any]:
+    """Shots, keyframes and filmstrips; the per-frame index goes to its own file, not the row."""
+    import json
+
+    from datasets.media import analyze_video
+
+    manifest = analyze_video(path, out, progress=progress)
+    frames = manifest.pop("frames_ms")
+    with open(os.path.join(out, "frames.json"), "w") as fh:
+        json.dump({"fps": manifest.get("fps"), "timestamps_ms": frames}, fh, separators=(",", ":"))
+    manifest["frames_file"] = "frames.json"
+    return manifest
 
 
 def _after_ready(asset_id: int) -> None:

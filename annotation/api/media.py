@@ -7,10 +7,12 @@ project membership, which datasets/ does not know about.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -86,7 +88,19 @@ def _is_remote() -> bool:
     return bool(settings.STORAGE_BACKEND == "s3")
 
 
+class DatRenderer(BaseRenderer):
+    """Lets ``?format=dat`` through content negotiation; the view writes the bytes itself."""
+
+    media_type = "application/octet-stream"
+    format = "dat"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
 class WaveformView(APIView):
+    renderer_classes = [JSONRenderer, DatRenderer]
+
     @extend_schema(
         parameters=[
             OpenApiParameter("level", int, description="samples per pixel; one of the asset's waveform_levels"),
@@ -98,7 +112,7 @@ class WaveformView(APIView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         asset = asset_for(request, pk)
         derived = _derived(asset, DerivedMedia.Kind.WAVEFORM)
-        files: dict[str, str] = derived.manifest.get("files", {})
+        files = {str(lv["samples_per_pixel"]): lv["file"] for lv in derived.manifest.get("levels", [])}
         levels = sorted(int(k) for k in files)
         raw_level = request.query_params.get("level", str(levels[-1]) if levels else "")
         try:
@@ -133,7 +147,7 @@ class ShotsView(APIView):
             for shot in manifest.get("shots", [])
         ]
         filmstrips = [
-            {**{k: v for k, v in strip.items() if k != "files"}, "sprites": [base + f for f in strip.get("files", [])]}
+            {**{k: v for k, v in strip.items() if k != "sprites"}, "sprites": [base + f for f in strip.get("sprites", [])]}
             for strip in manifest.get("filmstrips", [])
         ]
         return Response({"shots": shots, "keyframes_ms": manifest.get("keyframes_ms", []), "filmstrips": filmstrips})

@@ -1,0 +1,186 @@
+"""ELAN annotation documents (EAF 3.0), one ``{item}.eaf`` per item in a zip.
+
+Each document links the item's audio and video streams as MEDIA_DESCRIPTORs with their MIME
+type; a stream that starts `offset_ms` into the item timeline gets ``TIME_ORIGIN = -offset_ms``
+(ELAN's time origin is the media time shown at annotation time 0), so ELAN plays every stream in
+sync. Tiers: one per (segment/point/transcript track, annotation), named
+``{track}/{kind}/{annotator}`` (components percent-quoted) with ANNOTATOR set; values are labels
+(or the transcript text). Point tracks get their own tiers of zero-length annotations (both time
+slots carry the instant). Each labeled track has a controlled vocabulary of its labels. Item id,
+external id and duration travel as header PROPERTYs. Not carried: spans, boxes, relations,
+region ids and attributes.
+
+The XML is written by hand (not with pympi-ling, which stamps the current date) so the bytes are
+a function of the input only; pympi-ling reads the files back.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, BinaryIO
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape, quoteattr
+
+from datasets.exports.base import (
+    DeterministicZip,
+    JSONDict,
+    item_key,
+    media_mime,
+    safe_name,
+    time_sorted,
+    track_kinds,
+    tracks_of_kind,
+    unquote_name,
+)
+
+TIER_KINDS = ("segment", "point", "transcript")
+_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+         '<ANNOTATION_DOCUMENT AUTHOR="" DATE="1970-01-01T00:00:00+00:00" FORMAT="3.0" VERSION="3.0" '
+         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+         'xsi:noNamespaceSchemaLocation="http://www.mpi.nl/tools/elan/EAFv3.0.xsd">\n')
+_LANG = ('    <LANGUAGE LANG_DEF="http://cdb.iso.org/lg/CDB-00130975-001" LANG_ID="und" '
+         'LANG_LABEL="undetermined (und)"/>\n')
+
+
+def tier_name(track: str, kind: str, annotator: str) -> str:
+    """Tier id for one track of one annotation."""
+    return "/".join(safe_name(x) for x in (track, kind, annotator))
+
+
+def parse_tier_name(name: str) -> tuple[str, str, str]:
+    """(track, annotation kind, annotator) from a tier id made by `tier_name`."""
+    track, kind, annotator = name.split("/")
+    return unquote_name(track), unquote_name(kind), unquote_name(annotator)
+
+
+def _value(region: Mapping[str, Any], kind: str) -> str:
+    return str(region.get("text", "")) if kind == "transcript" else str(region.get("label", ""))
+
+
+def render_eaf(schema: Mapping[str, Any], record: Mapping[str, Any]) -> bytes:
+    """One item as an EAF document."""
+    tracks = tracks_of_kind(schema, TIER_KINDS)
+    tiers: list[tuple[str, str, str, list[tuple[int, int, str]]]] = []
+    slots: list[int] = []
+    for ann in record.get("annotations", []):
+        for track in tracks:
+            rows = []
+            for r in time_sorted(x for x in ann.get("regions", []) if x.get("track") == track["name"]):
+                start = int(r["time_ms"] if track["kind"] == "point" else r["start_ms"])
+                end = start if track["kind"] == "point" else int(r["end_ms"])
+                slots += [start, end]
+                rows.append((len(slots) - 2, len(slots) - 1, _value(r, track["kind"])))
+            tiers.append((tier_name(track["name"], ann.get("kind") or "human", ann.get("annotator") or ""),
+                          ann.get("annotator") or "", track["name"], [(a, b, v) for a, b, v in rows]))
+    # number time slots in time order (ELAN expects TIME_ORDER ascending); ties by creation
+    order = sorted(range(len(slots)), key=lambda i: (slots[i], i))
+    slot_id = {i: f"ts{n}" for n, i in enumerate(order, start=1)}
+
+    out = [_HEAD, '    <HEADER MEDIA_FILE="" TIME_UNITS="milliseconds">\n']
+    for s in record.get("streams", []):
+        if s.get("kind") not in ("audio", "video") or not s.get("uri"):
+            continue
+        attrs = f'MEDIA_URL={quoteattr(str(s["uri"]))} MIME_TYPE={quoteattr(media_mime(str(s["uri"]), s["kind"]))}'
+        if s.get("offset_ms"):
+            attrs += f' TIME_ORIGIN="{-int(s["offset_ms"])}"'
+        out.append(f"        <MEDIA_DESCRIPTOR {attrs}/>\n")
+    props = {"tandem:item_id": record.get("item_id"), "tandem:external_id": record.get("external_id"),
+             "tandem:duration_ms": record.get("duration_ms")}
+    for name, value in props.items():
+        if value is not None:
+            out.append(f'        <PROPERTY NAME="{name}">{escape(str(value))}</PROPERTY>\n')
+    n_annotations = sum(len(t[3]) for t in tiers)
+    out.append(f'        <PROPERTY NAME="lastUsedAnnotationId">{n_annotations}</PROPERTY>\n    </HEADER>\n')
+    out.append("    <TIME_ORDER>\n")
+    for i in order:
+        out.append(f'        <TIME_SLOT TIME_SLOT_ID="{slot_id[i]}" TIME_VALUE="{slots[i]}"/>\n')
+    out.append("    </TIME_ORDER>\n")
+    aid = 0
+    for tid, annotator, track_name, rows in tiers:
+        out.append(f'    <TIER ANNOTATOR={quoteattr(annotator)} LINGUISTIC_TYPE_REF={quoteattr(safe_name(track_name))} '
+                   f'TIER_ID={quoteattr(tid)}>\n')
+        for a, b, value in rows:
+            aid += 1
+            out.append(f'        <ANNOTATION>\n            <ALIGNABLE_ANNOTATION ANNOTATION_ID="a{aid}" '
+                       f'TIME_SLOT_REF1="{slot_id[a]}" TIME_SLOT_REF2="{slot_id[b]}">\n'
+                       f"                <ANNOTATION_VALUE>{escape(value)}</ANNOTATION_VALUE>\n"
+                       "            </ALIGNABLE_ANNOTATION>\n        </ANNOTATION>\n")
+        out.append("    </TIER>\n")
+    for track in tracks:
+        cv = f' CONTROLLED_VOCABULARY_REF={quoteattr(safe_name(track["name"]))}' if track.get("labels") else ""
+        out.append(f'    <LINGUISTIC_TYPE{cv} GRAPHIC_REFERENCES="false" '
+                   f'LINGUISTIC_TYPE_ID={quoteattr(safe_name(track["name"]))} TIME_ALIGNABLE="true"/>\n')
+    out.append(_LANG)
+    cve = 0
+    for track in tracks:
+        if not track.get("labels"):
+            continue
+        out.append(f'    <CONTROLLED_VOCABULARY CV_ID={quoteattr(safe_name(track["name"]))}>\n'
+                   '        <DESCRIPTION LANG_REF="und"/>\n')
+        for label in track["labels"]:
+            cve += 1
+            out.append(f'        <CV_ENTRY_ML CVE_ID="cve{cve}">\n'
+                       f'            <CVE_VALUE DESCRIPTION="" LANG_REF="und">{escape(str(label["value"]))}</CVE_VALUE>\n'
+                       "        </CV_ENTRY_ML>\n")
+        out.append("    </CONTROLLED_VOCABULARY>\n")
+    out.append("</ANNOTATION_DOCUMENT>\n")
+    return "".join(out).encode("utf-8")
+
+
+def write_eaf(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
+              *, compression: str = "deflated", **options: Any) -> int:
+    """Zip of one EAF document per item; returns the number of documents."""
+    count = 0
+    with DeterministicZip(out, compression=compression) as zf:
+        for record in records:
+            zf.writestr(f"{safe_name(item_key(record))}.eaf", render_eaf(schema, record))
+            count += 1
+    return count
+
+
+def parse_eaf(data: bytes, schema: Mapping[str, Any]) -> JSONDict:
+    """One EAF document (as written by `render_eaf`) back to a record."""
+    kinds = track_kinds(schema)
+    root = ElementTree.fromstring(data)
+    header = root.find("HEADER")
+    props = {p.get("NAME"): p.text or "" for p in (header.findall("PROPERTY") if header is not None else [])}
+    record: JSONDict = {
+        "item_id": int(props["tandem:item_id"]) if "tandem:item_id" in props else None,
+        "external_id": props.get("tandem:external_id"),
+        "duration_ms": int(props["tandem:duration_ms"]) if "tandem:duration_ms" in props else None,
+        "streams": [], "annotations": []}
+    for md in header.findall("MEDIA_DESCRIPTOR") if header is not None else []:
+        kind = (md.get("MIME_TYPE") or "").split("/")[0]
+        record["streams"].append({"role": kind, "kind": kind, "uri": md.get("MEDIA_URL"),
+                                  "offset_ms": -int(md.get("TIME_ORIGIN") or 0)})
+    times = {ts.get("TIME_SLOT_ID"): int(ts.get("TIME_VALUE") or 0) for ts in root.iter("TIME_SLOT")}
+    anns: dict[tuple[str, str], JSONDict] = {}
+    for tier in root.findall("TIER"):
+        track, kind, annotator = parse_tier_name(tier.get("TIER_ID") or "")
+        ann = anns.get((kind, annotator))
+        if ann is None:
+            ann = {"annotator": annotator, "kind": kind, "regions": []}
+            anns[(kind, annotator)] = ann
+            record["annotations"].append(ann)
+        track_kind = kinds.get(track, "segment")
+        for al in tier.iter("ALIGNABLE_ANNOTATION"):
+            start, end = times[al.get("TIME_SLOT_REF1")], times[al.get("TIME_SLOT_REF2")]
+            value = al.findtext("ANNOTATION_VALUE") or ""
+            region: JSONDict = {"id": f"e{len(ann['regions']) + 1}", "track": track}
+            if track_kind == "point":
+                region.update(label=value, time_ms=start)
+            elif track_kind == "transcript":
+                region.update(start_ms=start, end_ms=end, text=value)
+            else:
+                region.update(label=value, start_ms=start, end_ms=end)
+            ann["regions"].append(region)
+    return record
+
+
+def read_eaf(inp: BinaryIO, schema: Mapping[str, Any]) -> Iterator[JSONDict]:
+    """Records from a zip written by `write_eaf`, one per document, in zip order."""
+    with zipfile.ZipFile(inp) as zf:
+        for name in zf.namelist():
+            if name.endswith(".eaf"):
+                yield parse_eaf(zf.read(name), schema)

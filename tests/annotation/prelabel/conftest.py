@@ -1,0 +1,81 @@
+"""Generated speech with known timing for the pre-labeler tests.
+
+espeak-ng speaks each phrase or word to its own WAV; pydub trims the synthesiser's own leading
+and trailing silence and joins the clips with silences of known length, so the exact speech
+intervals (and word boundaries) of every composed file are known by construction.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from pydub import AudioSegment
+from pydub.silence import detect_leading_silence
+
+SILENCE_DBFS = -50.0
+
+
+def speak(text: str, path: Path) -> AudioSegment:
+    """espeak-ng's rendering of ``text``, trimmed to where the sound starts and ends."""
+    subprocess.run(["espeak-ng", "-s", "160", "-w", str(path), text], check=True, capture_output=True)
+    clip = AudioSegment.from_wav(str(path))
+    head = detect_leading_silence(clip, silence_threshold=SILENCE_DBFS)
+    tail = detect_leading_silence(clip.reverse(), silence_threshold=SILENCE_DBFS)
+    return clip[head : len(clip) - tail]
+
+
+def compose(
+    parts: Sequence[str], gaps_ms: Sequence[int], out: Path, *, tail_ms: int = 500
+) -> list[tuple[int, int]]:
+    """Write ``gap0 part0 gap1 part1 ... tail`` to ``out``; return each part's (start, end) ms.
+
+    ``gaps_ms[i]`` is the silence before part i.
+    """
+    audio = AudioSegment.silent(duration=0, frame_rate=22050)
+    intervals: list[tuple[int, int]] = []
+    for i, (text, gap) in enumerate(zip(parts, gaps_ms, strict=True)):
+        clip = speak(text, out.parent / f"{out.stem}-{i}.wav")
+        audio += AudioSegment.silent(duration=gap, frame_rate=clip.frame_rate)
+        start = len(audio)
+        audio += clip
+        intervals.append((start, len(audio)))
+    audio += AudioSegment.silent(duration=tail_ms, frame_rate=audio.frame_rate)
+    audio.export(str(out), format="wav")
+    return intervals
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory for the session's generated media."""
+    return tmp_path_factory.mktemp("prelabel-media")
+
+
+@pytest.fixture(scope="session")
+def speech_with_gaps(media_dir: Path) -> tuple[Path, list[tuple[int, int]]]:
+    """Three spoken sentences separated by long silences, and their true speech intervals."""
+    out = media_dir / "speech.wav"
+    sentences = [
+        "The weather today is bright and clear.",
+        "Please send the report before noon.",
+        "We will meet again next week.",
+    ]
+    return out, compose(sentences, [700, 1500, 1200], out)
+
+
+@pytest.fixture(scope="session")
+def spaced_words(media_dir: Path) -> tuple[Path, list[str], list[tuple[int, int]]]:
+    """Eight words each synthesised alone and joined with 200 ms gaps: every boundary is known."""
+    words = ["please", "open", "the", "window", "before", "the", "meeting", "starts"]
+    out = media_dir / "words.wav"
+    return out, words, compose(words, [400] + [200] * (len(words) - 1), out)
+
+
+@pytest.fixture(scope="session")
+def corrupt_file(media_dir: Path) -> Path:
+    """Bytes that no demuxer accepts, with an audio-like name."""
+    path = media_dir / "corrupt.wav"
+    path.write_bytes(b"RIFF\x00\x00\x00\x00garbage-not-a-wave-file" * 10)
+    return path
