@@ -53,7 +53,7 @@ def validate_schema(schema: Any) -> dict[str, Any]:
         _require(isinstance(labels, list), f"{path}.labels", "must be a list")
         if kind not in ("transcript",):
             _require(len(labels) > 0, f"{path}.labels", f"a {kind} track needs at least one label")
-        out_labels = []
+        out_labels: list[dict[str, Any]] = []
         seen_values: set[str] = set()
         for j, label in enumerate(labels):
             lpath = f"{path}.labels[{j}]"

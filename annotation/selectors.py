@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from annotation.models import Annotation, Membership, Project, Role, Task
 
-User = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 RANK = {Role.ANNOTATOR: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
 
 
-def role_in(project_id: int, user: User) -> str | None:
+def role_in(project_id: int, user: AnyUser) -> str | None:
     """The user's role in a project (superusers act as managers), or None."""
     if not user.is_authenticated:
         return None
@@ -26,25 +26,25 @@ def role_in(project_id: int, user: User) -> str | None:
     return cache[project_id]
 
 
-def has_role(project_id: int, user: User, minimum: str) -> bool:
+def has_role(project_id: int, user: AnyUser, minimum: str) -> bool:
     role = role_in(project_id, user)
     return role is not None and RANK[Role(role)] >= RANK[Role(minimum)]
 
 
-def projects_for_user(user: User) -> QuerySet[Project]:
+def projects_for_user(user: AnyUser) -> QuerySet[Project]:
     qs = Project.objects.select_related("dataset").order_by("id")
     if getattr(user, "is_superuser", False):
         return qs
-    return qs.filter(memberships__user=user)
+    return qs.filter(memberships__user_id=int(user.pk or 0))
 
 
 def tasks_for_project(project: Project) -> QuerySet[Task]:
     return Task.objects.filter(project=project).select_related("item").order_by("id")
 
 
-def annotations_visible(task: Task, user: User) -> QuerySet[Annotation]:
+def annotations_visible(task: Task, user: AnyUser) -> QuerySet[Annotation]:
     """Annotators see only their own work on a task (blind labeling); reviewers see every version."""
     qs = Annotation.objects.filter(task=task).select_related("annotator").order_by("id")
     if has_role(task.project_id, user, Role.REVIEWER):
         return qs
-    return qs.filter(annotator=user, kind="human")
+    return qs.filter(annotator_id=int(user.pk or 0), kind="human")

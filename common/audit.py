@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from common.models import AuditEvent
 
 
 def audit(
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     target: Any,
     *,
@@ -17,7 +17,7 @@ def audit(
 ) -> None:
     """Record one audit event; callers pass the row they acted on."""
     AuditEvent.objects.create(
-        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         target_type=type(target).__name__.lower(),
         target_id=str(getattr(target, "pk", target)),

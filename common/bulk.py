@@ -26,7 +26,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     if not rows:
         return []
     if connection.vendor != "postgresql":
-        objs = model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
+        objs = model._default_manager.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
         return [int(o.pk) for o in objs]
     fields = {f.attname: f for f in model._meta.concrete_fields}
     types = [_PG_TYPES[fields[c].get_internal_type()] for c in columns]

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 
+from annotation.api.access import actor
 from annotation.models import Project, Role, Task
 from annotation.selectors import projects_for_user, role_in
 from annotation.services.assignments import task_next
@@ -31,7 +32,7 @@ def project_page(request: HttpRequest, pk: int) -> HttpResponse:
     project, role = _project(request, pk)
     tasks = Task.objects.filter(project=project).select_related("item").order_by("id")
     if role == Role.ANNOTATOR:
-        tasks = tasks.filter(assignments__annotator=request.user)
+        tasks = tasks.filter(assignments__annotator=actor(request))
     return render(request, "web/project.html", {"project": project, "role": role, "tasks": tasks[:200]})
 
 
@@ -40,7 +41,7 @@ def next_task(request: HttpRequest, pk: int) -> HttpResponse:
     project, _ = _project(request, pk)
     if request.method != "POST":
         return redirect("project-page", pk=pk)
-    task = task_next(project=project, user=request.user)
+    task = task_next(project=project, user=actor(request))
     if task is None:
         return render(request, "web/project.html", {"project": project, "role": role_in(pk, request.user),
                                                       "tasks": [], "queue_empty": True})
@@ -53,7 +54,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
     if task is None:
         raise Http404
     role = role_in(task.project_id, request.user)
-    if role is None or (role == Role.ANNOTATOR and not task.assignments.filter(annotator=request.user).exists()):
+    if role is None or (role == Role.ANNOTATOR and not task.assignments.filter(annotator=actor(request)).exists()):
         raise Http404
     boot = {
         "mode": "annotate", "taskId": task.pk, "reviewItemId": None, "projectId": task.project_id,

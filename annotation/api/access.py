@@ -6,7 +6,8 @@ low gets 403.
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
@@ -38,7 +39,7 @@ def task_for(request: Request, pk: int, minimum: str = Role.ANNOTATOR) -> Task:
     except (Task.DoesNotExist, ValueError):
         raise Http404 from None
     role = require_role(task.project_id, request, minimum)
-    if role == Role.ANNOTATOR and not task.assignments.filter(annotator=request.user).exists():
+    if role == Role.ANNOTATOR and not task.assignments.filter(annotator=actor(request)).exists():
         raise Http404
     return task
 
@@ -49,6 +50,14 @@ def annotation_for(request: Request, pk: int) -> Annotation:
     except (Annotation.DoesNotExist, ValueError):
         raise Http404 from None
     role = require_role(annotation.task.project_id, request)
-    if role == Role.ANNOTATOR and annotation.annotator_id != request.user.pk:
+    if role == Role.ANNOTATOR and annotation.annotator_id != actor(request).pk:
         raise Http404
     return annotation
+
+
+def actor(request: Request | HttpRequest) -> User:
+    """The authenticated user of a request (views run behind IsAuthenticated)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Authentication required.")
+    return user

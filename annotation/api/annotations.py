@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import annotation_for, task_for
+from annotation.api.access import actor, annotation_for, task_for
 from annotation.api.serializers import (
     AnnotationCreateSerializer,
     AnnotationSaveSerializer,
@@ -36,10 +36,10 @@ class TaskAnnotationsView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         task = task_for(request, pk)
         if role_in(task.project_id, request.user) == Role.ANNOTATOR:
-            assignment_ensure(task=task, user=request.user)
+            assignment_ensure(task=task, user=actor(request))
         serializer = AnnotationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        annotation, created = annotation_create(task=task, user=request.user, result=serializer.validated_data.get("result"))
+        annotation, created = annotation_create(task=task, user=actor(request), result=serializer.validated_data.get("result"))
         return Response(AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -57,7 +57,7 @@ class AnnotationDetailView(APIView):
         serializer.is_valid(raise_exception=True)
         annotation = annotation_save(
             annotation=annotation, result=serializer.validated_data["result"],
-            version=serializer.validated_data["version"], user=request.user,
+            version=serializer.validated_data["version"], user=actor(request),
         )
         return Response(AnnotationSerializer(annotation).data)
 
@@ -70,7 +70,7 @@ class AnnotationSubmitView(APIView):
             raise Forbidden("Only the annotator who owns this annotation can submit it.")
         serializer = AnnotationSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        annotation = annotation_submit(annotation=annotation, user=request.user, version=serializer.validated_data.get("version"))
+        annotation = annotation_submit(annotation=annotation, user=actor(request), version=serializer.validated_data.get("version"))
         return Response(AnnotationSerializer(annotation).data)
 
 

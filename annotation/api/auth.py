@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from annotation.api.access import actor
+
 
 class TokenView(ObtainAuthToken):
     """Username + password → token; throttled per client to slow password guessing."""
@@ -19,5 +21,5 @@ class TokenView(ObtainAuthToken):
 class TokenRevokeView(APIView):
     @extend_schema(request=None, responses={204: None}, summary="Revoke the caller's token")
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        Token.objects.filter(user=actor(request)).delete()
         return Response(status=204)

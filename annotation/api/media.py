@@ -10,14 +10,14 @@ import json
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import require_role
+from annotation.api.access import actor, require_role
 from annotation.models import Role
 from common.errors import Conflict, InvalidInput
 from datasets.api.ranges import media_response
@@ -36,7 +36,7 @@ def asset_for(request: Request, pk: int) -> Asset:
         raise Http404
     role = require_role(project.pk, request)
     if role == Role.ANNOTATOR and not asset.streams.filter(
-        item__tasks__assignments__annotator=request.user
+        item__tasks__assignments__annotator=actor(request)
     ).exists():
         raise Http404
     return asset
@@ -68,7 +68,7 @@ class AssetMediaView(APIView):
         parameters=[OpenApiParameter("proxy", bool, description="the browser-playable proxy when one was made")],
         summary="Media bytes (HTTP Range supported)",
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponse | StreamingHttpResponse:
         asset = asset_for(request, pk)
         key, size, name = asset.storage_key, asset.size, asset.original_name or asset.storage_key
         proxy = derived_latest(asset, DerivedMedia.Kind.PROXY)

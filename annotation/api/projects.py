@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import project_for
+from annotation.api.access import actor, project_for
 from annotation.api.serializers import ImportSerializer, MembershipSerializer, ProjectSerializer
 from annotation.models import Membership, Project, Role
 from annotation.selectors import projects_for_user
@@ -37,7 +37,7 @@ class ProjectListView(generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        project = project_create(user=request.user, name=data.pop("name"), schema=data.pop("schema"), **data)
+        project = project_create(user=actor(request), name=data.pop("name"), schema=data.pop("schema"), **data)
         return Response(self.get_serializer(project).data, status=status.HTTP_201_CREATED)
 
 
@@ -54,7 +54,7 @@ class ProjectDetailView(APIView):
         project = project_for(request, pk, Role.MANAGER)
         serializer = ProjectSerializer(project, data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        project = project_update(project=project, user=request.user, data=dict(serializer.validated_data))
+        project = project_update(project=project, user=actor(request), data=dict(serializer.validated_data))
         return Response(ProjectSerializer(project, context={"request": request}).data)
 
     @extend_schema(responses={204: None})
@@ -83,7 +83,7 @@ class MemberListView(APIView):
         serializer = MembershipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = member_set(
-            project=project, user=request.user, member=serializer.validated_data["username"],
+            project=project, user=actor(request), member=serializer.validated_data["username"],
             role=serializer.validated_data["role"],
         )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
@@ -91,11 +91,12 @@ class MemberListView(APIView):
     @extend_schema(request=MembershipSerializer, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         project = project_for(request, pk, Role.MANAGER)
-        username = request.data.get("username") or request.query_params.get("username")
+        data: Any = request.data
+        username = data.get("username") or request.query_params.get("username")
         membership = Membership.objects.filter(project=project, user__username=username).select_related("user").first()
         if membership is None:
             raise InvalidInput(f"'{username}' is not a member of this project.", field="username")
-        member_remove(project=project, user=request.user, member=membership.user)
+        member_remove(project=project, user=actor(request), member=membership.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -114,8 +115,8 @@ class ImportView(APIView):
         project = project_for(request, pk, Role.MANAGER)
         uploads: dict[str, Any] = {}
         records: list[dict[str, Any]] = []
+        data: Any = request.data
         if request.content_type.startswith("application/json"):
-            data = request.data
             items = data.get("items") if isinstance(data, dict) else data
             if not isinstance(items, list):
                 raise InvalidInput("Send a JSON array of items or {\"items\": [...]}.")
@@ -126,9 +127,9 @@ class ImportView(APIView):
                 if manifest.size > MAX_MANIFEST_BYTES:
                     raise TooLarge(f"Manifest is larger than {MAX_MANIFEST_BYTES} bytes; split it.")
                 records = parse_manifest(manifest.read())
-            elif "manifest" in request.data:
-                records = parse_manifest(str(request.data["manifest"]))
+            elif "manifest" in data:
+                records = parse_manifest(str(data.get("manifest")))
             for upload in request.FILES.getlist("files"):
                 uploads[upload.name] = upload
-        result = project_import(project=project, user=request.user, records=records, uploads=uploads)
+        result = project_import(project=project, user=actor(request), records=records, uploads=uploads)
         return Response(result, status=status.HTTP_201_CREATED)

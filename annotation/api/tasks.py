@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import project_for, task_for
+from annotation.api.access import actor, project_for, task_for
 from annotation.api.serializers import TaskListSerializer, TaskSerializer
 from annotation.models import Role, Task, TaskStatus
 from annotation.services.assignments import task_next, task_skip
@@ -39,14 +39,13 @@ class TaskListView(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Task]:
         request = self.request
-        role = Role.ANNOTATOR
         project = project_for(request, self.kwargs["pk"])
         from annotation.selectors import role_in
 
-        role = role_in(project.pk, request.user) or role
+        role = role_in(project.pk, request.user) or Role.ANNOTATOR
         qs = Task.objects.filter(project=project).select_related("item").order_by("id")
         if role == Role.ANNOTATOR:
-            qs = qs.filter(assignments__annotator=request.user)
+            qs = qs.filter(assignments__annotator=actor(request))
         params = request.query_params
         if "status" in params:
             if params["status"] not in TaskStatus.values:
@@ -82,7 +81,7 @@ class NextTaskView(APIView):
     @extend_schema(request=None, responses={200: TaskSerializer, 204: None}, summary="Take the next task (with a lease)")
     def post(self, request: Request, pk: int) -> Response:
         project = project_for(request, pk)
-        task = task_next(project=project, user=request.user)
+        task = task_next(project=project, user=actor(request))
         if task is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response({"task": {"id": task.pk, "project": project.pk, "status": task.status, "item": task.item_id}})
@@ -92,5 +91,5 @@ class SkipTaskView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request: Request, pk: int) -> Response:
         task = task_for(request, pk)
-        task_skip(task=task, user=request.user)
+        task_skip(task=task, user=actor(request))
         return Response({"detail": "Skipped."})

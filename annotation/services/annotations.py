@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
@@ -46,14 +47,14 @@ def result_check(project: Project, task: Task, result: Any) -> dict[str, Any]:
         raise InvalidInput(f"Invalid result: {exc}", region=exc.where) from exc
 
 
-def _revision(annotation: Annotation, user: AbstractBaseUser | None) -> None:
+def _revision(annotation: Annotation, user: User | None) -> None:
     AnnotationRevision.objects.create(
         annotation=annotation, version=annotation.version, result=annotation.result, status=annotation.status, author=user
     )
 
 
 @transaction.atomic
-def annotation_create(*, task: Task, user: AbstractBaseUser, result: Any) -> tuple[Annotation, bool]:
+def annotation_create(*, task: Task, user: User, result: Any) -> tuple[Annotation, bool]:
     """The caller's draft on a task; returns (annotation, created). An existing one is returned as is."""
     existing = Annotation.objects.filter(task=task, annotator=user, kind=AnnotationKind.HUMAN).first()
     if existing is not None:
@@ -70,7 +71,7 @@ def annotation_create(*, task: Task, user: AbstractBaseUser, result: Any) -> tup
 
 
 @transaction.atomic
-def annotation_save(*, annotation: Annotation, result: Any, version: int, user: AbstractBaseUser) -> Annotation:
+def annotation_save(*, annotation: Annotation, result: Any, version: int, user: User) -> Annotation:
     """Save a new result if ``version`` is the stored one; else StaleVersion (409) and nothing changes."""
     if annotation.status == AnnotationStatus.SUBMITTED and annotation.kind == AnnotationKind.HUMAN:
         raise Conflict("This annotation is submitted; it can no longer be edited.", current_version=annotation.version)
@@ -100,7 +101,7 @@ def task_set_status(task: Task, status: str) -> None:
 
 
 @transaction.atomic
-def annotation_submit(*, annotation: Annotation, user: AbstractBaseUser, version: int | None = None) -> Annotation:
+def annotation_submit(*, annotation: Annotation, user: User, version: int | None = None) -> Annotation:
     """Draft → submitted; the task completes when its k-th annotation arrives."""
     if version is not None and version != annotation.version:
         raise StaleVersion(
@@ -139,5 +140,5 @@ def annotation_submit(*, annotation: Annotation, user: AbstractBaseUser, version
     return annotation
 
 
-def _lead_time_ms(annotation: Annotation, now: timezone.datetime) -> int:
+def _lead_time_ms(annotation: Annotation, now: datetime) -> int:
     return max(0, int((now - annotation.created_at).total_seconds() * 1000))

@@ -7,10 +7,10 @@ never take the last free slot of one task.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -19,7 +19,7 @@ from annotation.models import Assignment, AssignmentStatus, Project, Task, TaskS
 from common.errors import Conflict
 
 
-def _lease_end() -> timezone.datetime:
+def _lease_end() -> datetime:
     return timezone.now() + timedelta(seconds=settings.TANDEM_LEASE_SECONDS)
 
 
@@ -37,7 +37,7 @@ def leases_expire(project: Project) -> int:
     return len(expired)
 
 
-def _candidates(project: Project, user: AbstractBaseUser, honeypot: bool) -> QuerySet[Task]:
+def _candidates(project: Project, user: User, honeypot: bool) -> QuerySet[Task]:
     qs = (
         Task.objects.filter(project=project, status=TaskStatus.OPEN, is_honeypot=honeypot)
         .filter(active_count__lt=F("target_count") - F("submitted_count"))
@@ -50,7 +50,7 @@ def _candidates(project: Project, user: AbstractBaseUser, honeypot: bool) -> Que
 
 
 @transaction.atomic
-def task_next(*, project: Project, user: AbstractBaseUser) -> Task | None:
+def task_next(*, project: Project, user: User) -> Task | None:
     """The caller's next task: their unexpired active one, else a fresh one with a new lease."""
     now = timezone.now()
     current = (
@@ -81,7 +81,7 @@ def task_next(*, project: Project, user: AbstractBaseUser) -> Task | None:
 
 
 @transaction.atomic
-def task_skip(*, task: Task, user: AbstractBaseUser) -> None:
+def task_skip(*, task: Task, user: User) -> None:
     """Give a task back: the slot frees for others and the caller is not offered it again."""
     updated = Assignment.objects.filter(task=task, annotator=user, status=AssignmentStatus.ACTIVE).update(
         status=AssignmentStatus.SKIPPED
@@ -91,7 +91,7 @@ def task_skip(*, task: Task, user: AbstractBaseUser) -> None:
     Task.objects.filter(pk=task.pk, active_count__gt=0).update(active_count=F("active_count") - 1)
 
 
-def assignment_ensure(*, task: Task, user: AbstractBaseUser) -> Assignment:
+def assignment_ensure(*, task: Task, user: User) -> Assignment:
     """The caller's assignment on a task, taking a free slot if they open it directly."""
     assignment = Assignment.objects.filter(task=task, annotator=user).first()
     if assignment is not None:

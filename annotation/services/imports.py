@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -56,7 +56,7 @@ def parse_manifest(data: bytes | str) -> list[dict[str, Any]]:
 def project_import(
     *,
     project: Project,
-    user: AbstractBaseUser,
+    user: User,
     records: list[dict[str, Any]],
     uploads: Mapping[str, IO[bytes]],
 ) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from annotation.models import Membership, Project, Role
@@ -34,7 +34,7 @@ def _checked_schema(schema: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def project_create(*, user: AbstractBaseUser, name: str, schema: Any, **fields: Any) -> Project:
+def project_create(*, user: User, name: str, schema: Any, **fields: Any) -> Project:
     dataset = Dataset.objects.create(name=name)
     project = Project.objects.create(
         name=name, dataset=dataset, schema=_checked_schema(schema), created_by=user, **fields
@@ -45,7 +45,7 @@ def project_create(*, user: AbstractBaseUser, name: str, schema: Any, **fields: 
 
 
 @transaction.atomic
-def project_update(*, project: Project, user: AbstractBaseUser, data: dict[str, Any]) -> Project:
+def project_update(*, project: Project, user: User, data: dict[str, Any]) -> Project:
     changed = []
     if "schema" in data:
         schema = _checked_schema(data["schema"])
@@ -64,7 +64,7 @@ def project_update(*, project: Project, user: AbstractBaseUser, data: dict[str, 
 
 
 @transaction.atomic
-def member_set(*, project: Project, user: AbstractBaseUser, member: AbstractBaseUser, role: str) -> Membership:
+def member_set(*, project: Project, user: User, member: User, role: str) -> Membership:
     if role not in Role.values:
         raise InvalidInput(f"Unknown role '{role}'; use one of {', '.join(Role.values)}.", field="role")
     membership, _ = Membership.objects.update_or_create(project=project, user=member, defaults={"role": role})
@@ -73,7 +73,7 @@ def member_set(*, project: Project, user: AbstractBaseUser, member: AbstractBase
 
 
 @transaction.atomic
-def member_remove(*, project: Project, user: AbstractBaseUser, member: AbstractBaseUser) -> None:
+def member_remove(*, project: Project, user: User, member: User) -> None:
     managers = Membership.objects.filter(project=project, role=Role.MANAGER)
     if managers.count() == 1 and managers.filter(user=member).exists():
         raise Conflict("A project keeps at least one manager.")

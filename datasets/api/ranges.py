@@ -32,13 +32,13 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, min(end, size - 1)
 
 
-def media_response(request: HttpRequest, key: str, size: int, name: str, content_type: str | None = None) -> HttpResponse:
+def media_response(request: HttpRequest, key: str, size: int, name: str, content_type: str | None = None) -> HttpResponse | StreamingHttpResponse:
     content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     header = request.headers.get("Range")
     if header:
         span = parse_range(header, size)
         if span is None:
-            response = HttpResponse(status=416)
+            response: HttpResponse | StreamingHttpResponse = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
         start, end = span

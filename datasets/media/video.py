@@ -150,6 +150,7 @@ def analyze_video(
          "filmstrips": [{"interval_ms", "tile_width", "tile_height",
                          "columns", "rows", "count", "sprites": [...]}]}
 
+    Frame numbers count decoded frames from 0 (``end_frame`` exclusive).
     Times follow :mod:`datasets.media.frames`' rule; a shot's ``end_ms`` is
     the next shot's start (the stream end for the last). Tile ``k`` of a
     density shows the first frame at or after ``k * interval_ms``.

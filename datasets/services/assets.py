@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -28,7 +28,7 @@ def sniff_kind(fileobj: IO[bytes]) -> str:
 
 
 def asset_create_from_file(
-    *, dataset: Dataset, fileobj: IO[bytes], name: str, user: AbstractBaseUser | None, queue: bool = True
+    *, dataset: Dataset, fileobj: IO[bytes], name: str, user: User | None, queue: bool = True
 ) -> Asset:
     """Store an uploaded file (streamed in chunks) and create its asset row; 413/415 on bad input."""
     size = getattr(fileobj, "size", None)
@@ -62,7 +62,7 @@ def asset_create_from_file(
     return asset
 
 
-def asset_create_from_key(*, dataset: Dataset, key: str, user: AbstractBaseUser | None) -> Asset:
+def asset_create_from_key(*, dataset: Dataset, key: str, user: User | None) -> Asset:
     """An asset for a file already in storage (e.g. the bucket); probed by the worker."""
     check_key(key)
     if not default_storage.exists(key):

@@ -6,7 +6,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from common.bulk import insert_rows
@@ -33,7 +33,7 @@ def items_import(
     dataset: Dataset,
     records: Sequence[Mapping[str, Any]],
     uploads: Mapping[str, IO[bytes]],
-    user: AbstractBaseUser | None,
+    user: User | None,
 ) -> list[int]:
     """Create items from manifest records; each stream names an asset id, a storage key, an upload or inline text.
 
@@ -110,8 +110,8 @@ def _duration(stream_plan: list[tuple[str, int, Any]]) -> int | None:
 
 
 def _referenced_assets(dataset: Dataset, records: Sequence[Mapping[str, Any]]) -> dict[int, Asset]:
-    ids = {
-        s.get("asset")
+    ids: set[int] = {
+        s["asset"]
         for r in records
         if isinstance(r, Mapping) and isinstance(r.get("streams"), list)
         for s in r["streams"]
@@ -148,7 +148,7 @@ def _materialise(
     source: Any,
     created: dict[str, Asset],
     uploads: Mapping[str, IO[bytes]],
-    user: AbstractBaseUser | None,
+    user: User | None,
 ) -> Asset:
     if isinstance(source, Asset):
         return source

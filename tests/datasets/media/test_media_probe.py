@@ -120,3 +120,14 @@ def test_every_bad_input_raises_a_media_error_with_its_message(tmp_path: Path, a
             path.name,
             caught.value.message,
         )
+
+
+def test_cover_art_does_not_make_an_mp3_a_video(tmp_path: Path) -> None:
+    cover = tmp_path / "cover.png"
+    Image.new("RGB", (32, 32), (200, 10, 10)).save(cover)
+    out = tmp_path / "song.mp3"
+    ffmpeg("-f", "lavfi", "-i", "sine=d=2", "-i", str(cover), "-map", "0", "-map", "1", "-c:a", "libmp3lame",
+           "-c:v", "mjpeg", "-disposition:v", "attached_pic", str(out))
+    info = probe(str(out))
+    assert (info["kind"], info["container"], [s["codec"] for s in info["streams"]]) == ("audio", "mp3", ["mp3"])
+    assert info["browser_playable"] is True

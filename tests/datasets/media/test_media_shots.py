@@ -3,10 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from media_gen import encode_frames, ffmpeg, textured_scene
 from PIL import Image
 
-from datasets.media import analyze_video
+from datasets.media import MediaError, analyze_video
 
 W, H = 192, 108
 
@@ -59,7 +60,9 @@ def test_filmstrips_and_shot_thumbnails_have_the_declared_geometry(tmp_path: Pat
     out = tmp_path / "strip.mp4"
     ffmpeg("-f", "lavfi", "-i", f"testsrc=d=6.4:s={W}x{H}:r=25", "-c:v", "libx264", "-preset", "ultrafast", str(out))
     outdir = tmp_path / "a"
-    manifest = analyze_video(str(out), str(outdir), intervals_ms=(1000, 5000), thumb_width=64)
+    seen: list[float] = []
+    manifest = analyze_video(str(out), str(outdir), progress=seen.append, intervals_ms=(1000, 5000), thumb_width=64)
+    assert seen[-1] == 100.0 and seen == sorted(seen) and len(seen) > 10
     strips = {s["interval_ms"]: s for s in manifest["filmstrips"]}
     assert {k: (s["tile_width"], s["tile_height"], s["columns"], s["rows"], s["count"]) for k, s in strips.items()} == {
         1000: (64, 36, 10, 10, 7),
@@ -85,3 +88,10 @@ def test_sprite_sheets_roll_over_after_a_hundred_tiles(tmp_path: Path) -> None:
     assert (strip["count"], len(strip["sprites"])) == (105, 2)
     with Image.open(tmp_path / "a" / strip["sprites"][1]) as img:
         assert img.size == (320, 18)
+
+
+def test_audio_only_input_is_rejected_for_video_analysis(tmp_path: Path) -> None:
+    out = tmp_path / "a.m4a"
+    ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", str(out))
+    with pytest.raises(MediaError, match=r"^no video stream found$"):
+        analyze_video(str(out), str(tmp_path / "a"))
