@@ -1,1 +1,236 @@
-"""Export jobs."""
+"""Export jobs (queue ``media``): records → format writer → temporary file → storage.
+
+The writer streams into a local temporary file; only a complete file is saved to storage, under
+``exports/{project}/{job}/{name}``, and only then is the job marked succeeded, so a failed or
+killed run never leaves a half file where a download could find it. Database and connection
+hiccups are retried with backoff up to a cap; anything else (a writer raising, a missing media
+file) ends the job ``failed`` with a readable message, and the worker carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import OperationalError
+
+from annotation.models import Job, JobStatus, Project
+from annotation.selectors_exports import agreement_summary, export_records, export_tasks
+from annotation.services.exports import (
+    export_file_name,
+    export_key,
+    export_mime_type,
+    job_set_progress,
+    job_set_status,
+)
+from datasets.exports import FORMATS
+from datasets.exports.base import DeterministicZip
+from datasets.exports.manifest import build_manifest, release_hash
+
+__all__ = ["run_export"]
+
+log = logging.getLogger(__name__)
+TRANSIENT = (OperationalError, ConnectionError)
+MAX_RETRIES = 5
+PROGRESS_EVERY = 50
+COPY_CHUNK = 1024 * 1024
+SOFT_TIME_LIMIT = 6 * 3600
+#: Media kinds already compressed: stored as is in the zip rather than deflated again.
+_COMPRESSED_KINDS = frozenset({"video", "audio", "image"})
+
+
+class ExportError(Exception):
+    """An export that cannot succeed; its message is shown to the user on the job."""
+
+
+def _hash_file(path: str) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(COPY_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class _Counter:
+    """Counts what passes through the record stream and reports progress every N tasks."""
+
+    def __init__(self, job_id: int, total: int, span: tuple[int, int]) -> None:
+        self.job_id, self.total, self.span = job_id, max(total, 1), span
+        self.tasks = self.items = self.regions = 0
+        self.media: dict[str, str] = {}  # storage key -> asset kind, first appearance order
+
+    def on_task(self) -> None:
+        self.tasks += 1
+        if self.tasks % PROGRESS_EVERY == 0:
+            lo, hi = self.span
+            job_set_progress(self.job_id, lo + (hi - lo) * self.tasks // self.total)
+
+    def wrap(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for record in records:
+            self.items += 1
+            self.regions += sum(len(a.get("regions", [])) for a in record.get("annotations", []))
+            for s in record.get("streams", []):
+                if s.get("uri"):
+                    self.media.setdefault(str(s["uri"]), str(s.get("kind", "")))
+            yield record
+
+
+def _copy_from_storage(key: str, dst: IO[bytes]) -> None:
+    try:
+        src = default_storage.open(key, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise ExportError(f"Media file '{key}' is missing from storage.") from exc
+    with src:
+        shutil.copyfileobj(src, dst, COPY_CHUNK)
+
+
+def _bundle(writer_path: str, out: IO[bytes], inner_name: str, zipped: bool, media: dict[str, str]) -> None:
+    """One deterministic zip: the writer's output (its members, or the file itself) plus media/.
+
+    A zipped format's members are copied across member by member (stored ones stay stored);
+    a single-file format goes in as `inner_name`. Media files follow under ``media/{uri}`` in
+    the order the records first named them, streamed from storage.
+    """
+    with DeterministicZip(out) as bundle:  # type: ignore[arg-type]
+        if zipped:
+            with zipfile.ZipFile(writer_path) as inner:
+                for info in inner.infolist():
+                    stored = info.compress_type == zipfile.ZIP_STORED
+                    with inner.open(info) as src, bundle.open(info.filename, stored=stored) as dst:
+                        shutil.copyfileobj(src, dst, COPY_CHUNK)
+        else:
+            with open(writer_path, "rb") as src, bundle.open(inner_name) as dst:
+                shutil.copyfileobj(src, dst, COPY_CHUNK)
+        for key, kind in media.items():
+            with bundle.open(f"media/{key}", stored=kind in _COMPRESSED_KINDS) as dst:
+                _copy_from_storage(key, dst)
+
+
+def write_export(job: Job, project: Project, workdir: str,
+                 progress: Callable[[int], None] | None = None) -> tuple[str, dict[str, Any]]:
+    """Write the job's export file into `workdir`; returns (path, result facts)."""
+    params = job.params
+    fmt = FORMATS[params["format"]]
+    include_media = params.get("media") == "include"
+    total = export_tasks(project, params.get("filters") or {}).count()
+    counter = _Counter(job.pk, total, (1, 90))
+    records = counter.wrap(export_records(project, params, on_task=counter.on_task))
+    writer_path = f"{workdir}/writer.{fmt.extension}"
+    with open(writer_path, "wb") as out:
+        try:
+            written = fmt.writer(project.schema, records, out)
+        except (ExportError, *TRANSIENT):
+            raise
+        except Exception as exc:
+            raise ExportError(f"The {fmt.name} writer failed: {type(exc).__name__}: {exc}") from exc
+    path = writer_path
+    if include_media:
+        path = f"{workdir}/bundle.zip"
+        inner_name = f"export.{fmt.extension}"
+        with open(path, "wb") as out:
+            _bundle(writer_path, out, inner_name, fmt.zipped, counter.media)
+    sha256, size = _hash_file(path)
+    return path, {"items": counter.items, "regions": counter.regions, "written": written, "bytes": size,
+                  "sha256": sha256, "media_files": len(counter.media) if include_media else 0}
+
+
+def _release(job: Job, project: Project, name: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """The release manifest, built from a second ordered pass over the same records."""
+    params = job.params
+    filters = params.get("filters") or {}
+    manifest = build_manifest(
+        project.schema, export_records(project, params), schema_version=project.schema_version,
+        agreement=agreement_summary(export_tasks(project, filters)),
+        files={name: facts["sha256"]},
+        extra={"project": project.pk, "format": params["format"], "include": params["include"],
+               "media": params["media"], "filters": filters})
+    return {"manifest": manifest, "release_hash": release_hash(manifest)}
+
+
+def _save(key: str, path: str) -> None:
+    """Save the finished file under `key`, replacing a leftover from an earlier attempt."""
+    if default_storage.exists(key):
+        default_storage.delete(key)
+    with open(path, "rb") as fh:
+        saved = default_storage.save(key, File(fh, name=key.rsplit("/", 1)[-1]))
+    if saved != key:  # a storage that renamed on collision: keep the key the job points at
+        default_storage.delete(saved)
+        raise ExportError(f"Storage refused the key '{key}'.")
+
+
+def _discard(key: str) -> None:
+    try:
+        if key and default_storage.exists(key):
+            default_storage.delete(key)
+    except Exception:
+        log.exception("could not remove %s", key)
+
+
+def _fail(job_id: int, message: str) -> None:
+    job_set_status(job_id, JobStatus.FAILED, error=message[:4000], file_key="")
+
+
+def _compare_with_release(job: Job, facts: dict[str, Any]) -> dict[str, Any]:
+    source = Job.objects.filter(pk=job.params.get("remake_of")).first()
+    if source is None:
+        return {}
+    return {"remake_of": source.pk, "same_bytes": source.result.get("sha256") == facts["sha256"]}
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=SOFT_TIME_LIMIT,
+             time_limit=SOFT_TIME_LIMIT + 300)
+def run_export(self: Any, job_id: int) -> str:
+    """Run one export job to the end: succeeded with its file, or failed with its error."""
+    job = Job.objects.select_related("project").filter(pk=job_id, kind=Job.Kind.EXPORT).first()
+    if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        return "skipped"  # a stale or duplicate delivery
+    # queued → running, or running → running when a killed worker's job is delivered again
+    job = job_set_status(job_id, JobStatus.RUNNING, progress=1, error="")
+    project = job.project
+    key = ""
+    try:
+        with tempfile.TemporaryDirectory(prefix="tandem-export-") as workdir:
+            path, facts = write_export(job, project, workdir)
+            name = export_file_name(project, job)
+            if job.release_name:
+                job_set_progress(job_id, 92)
+                facts.update(_release(job, project, name, facts))
+            if job.params.get("remake_of"):
+                facts.update(_compare_with_release(job, facts))
+            key = export_key(job, name)
+            job_set_progress(job_id, 96)
+            _save(key, path)
+        facts.update(file_name=name, mime_type=export_mime_type(job.params))
+        job_set_status(job_id, JobStatus.SUCCEEDED, progress=100, result=facts, file_key=key)
+    except TRANSIENT as exc:
+        _discard(key)
+        if self.request.retries >= MAX_RETRIES:
+            _fail(job_id, f"Gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}")
+            return "failed"
+        log.warning("export %s: transient error, retrying: %s", job_id, exc)
+        raise self.retry(exc=exc, countdown=min(300, 5 * 2 ** self.request.retries)) from exc
+    except SoftTimeLimitExceeded:
+        _discard(key)
+        _fail(job_id, f"The export took longer than {SOFT_TIME_LIMIT} s and was stopped.")
+        return "failed"
+    except ExportError as exc:
+        _discard(key)
+        _fail(job_id, str(exc))
+        return "failed"
+    except Exception as exc:
+        log.exception("export %s failed", job_id)
+        _discard(key)
+        _fail(job_id, f"Export failed: {type(exc).__name__}: {exc}")
+        return "failed"
+    return "succeeded"
