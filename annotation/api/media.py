@@ -105,6 +105,7 @@ class WaveformView(APIView):
         parameters=[
             OpenApiParameter("level", int, description="samples per pixel; one of the asset's waveform_levels"),
             OpenApiParameter("format", str, enum=["json", "dat"]),
+            OpenApiParameter("bits", int, enum=[8, 16], description="JSON sample resolution (default 8, what peaks.js draws)"),
         ],
         responses={(200, "application/json"): dict, (200, "application/octet-stream"): bytes},
         summary="Waveform peaks in the audiowaveform .dat v2 or waveform-data.js JSON format",
@@ -130,7 +131,11 @@ class WaveformView(APIView):
         else:
             from datasets.media.waveform import dat_to_json
 
-            response = HttpResponse(json.dumps(dat_to_json(data), separators=(",", ":")), content_type="application/json")
+            payload = dat_to_json(data)
+            if request.query_params.get("bits", "8") == "8" and payload.get("bits") == 16:
+                # peaks.js draws 8-bit data only; halving the resolution is invisible at screen height.
+                payload = {**payload, "bits": 8, "data": [v >> 8 for v in payload["data"]]}
+            response = HttpResponse(json.dumps(payload, separators=(",", ":")), content_type="application/json")
         response["Cache-Control"] = "private, max-age=86400"
         return response
 
