@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from annotation.api import prelabel
+
+urlpatterns = [
+    path("projects/<int:pk>/prelabel/", prelabel.ProjectPrelabelView.as_view(), name="project-prelabel"),
+    path("prelabel-jobs/<int:pk>/", prelabel.PrelabelJobDetailView.as_view(), name="prelabel-job-detail"),
+]

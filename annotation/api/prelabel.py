@@ -1,0 +1,86 @@
+"""Pre-label REST API: start a run (202 + job), list a project's runs, read one run. Managers only."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.api.access import project_for, require_role
+from annotation.models import Job, JobStatus, Role
+from annotation.services.prelabel import prelabel_job_payload, prelabel_start
+from common.pagination import Pagination
+
+
+class PrelabelRequestSerializer(serializers.Serializer):
+    """Documentation of the request body; validation happens in the service (400 naming the field)."""
+
+    prelabelers = serializers.ListField(child=serializers.CharField(), required=False,
+                                        help_text="Names of mapped pre-labelers (default: every mapped one)")
+    tasks = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                  help_text="Task ids of this project (default: all)")
+
+
+class PrelabelJobSerializer(serializers.Serializer):
+    """Documentation of a pre-label job as the API answers it."""
+
+    id = serializers.IntegerField()
+    project = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(JobStatus.values)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    error = serializers.CharField()
+    params = serializers.JSONField(help_text="prelabelers, tasks (null: all) and the mapping snapshot it runs with")
+    result = serializers.JSONField(help_text="device, items_ok, items_failed, failures [{task, prelabeler, error}], "
+                                              "predictions_written, predictions_superseded, predictions_unchanged, "
+                                              "by_prelabeler")
+    created_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+_CONFLICT = inline_serializer("PrelabelConflict", {"detail": serializers.CharField(), "job": PrelabelJobSerializer()})
+
+
+def prelabel_job_for(request: Request, pk: int) -> Job:
+    """A pre-label job the caller manages; 404 when missing or outside the caller's projects."""
+    try:
+        job = Job.objects.select_related("project", "created_by").get(pk=pk, kind=Job.Kind.PRELABEL)
+    except (Job.DoesNotExist, ValueError):
+        raise Http404 from None
+    require_role(job.project_id, request, Role.MANAGER)
+    return job
+
+
+class ProjectPrelabelView(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(summary="List the project's pre-label runs (newest first)",
+                   responses=PrelabelJobSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        project = project_for(request, pk, Role.MANAGER)
+        jobs = (Job.objects.filter(project=project, kind=Job.Kind.PRELABEL)
+                .select_related("created_by").order_by("-id"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response([prelabel_job_payload(j) for j in page or []])
+
+    @extend_schema(summary="Start a pre-label run (202 with the job; 409 while one runs)",
+                   request=PrelabelRequestSerializer,
+                   responses={202: PrelabelJobSerializer,
+                              400: OpenApiResponse(description="bad request or mapping, named"),
+                              409: _CONFLICT})
+    def post(self, request: Request, pk: int) -> Response:
+        project = project_for(request, pk, Role.MANAGER)
+        job = prelabel_start(project=project, user=request.user, data=request.data)
+        return Response(prelabel_job_payload(job), status=status.HTTP_202_ACCEPTED)
+
+
+class PrelabelJobDetailView(APIView):
+    @extend_schema(summary="A pre-label run: status, progress (0-100), error, result counts",
+                   responses=PrelabelJobSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(prelabel_job_payload(prelabel_job_for(request, pk)))
