@@ -99,7 +99,7 @@ def _probe_and_sha(asset: Asset, path: str) -> dict[str, Any]:
 )
 def process_asset(self: Any, asset_id: int) -> str:
     """Probe an asset and precompute what the browser needs; failures end in ``failed`` with a message."""
-    from datasets.media import MediaError, analyze_video, compute_waveform, make_proxy, needs_proxy, proxy_extension
+    from datasets.media import MediaError, compute_waveform, make_proxy, needs_proxy, proxy_extension
     from datasets.services.derived import current_versions
 
     # A redelivered job (worker killed mid-way) finds the row still "processing" and simply redoes it.
