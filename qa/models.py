@@ -13,8 +13,13 @@ class TaskAgreement(models.Model):
     """The last agreement report of a task (recomputed when its annotations change)."""
 
     task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="agreement_report")
+    # The value of the project's chosen measure (what the threshold is compared with).
     score = models.FloatField(null=True)
+    measure = models.CharField(max_length=32, blank=True)
     report = models.JSONField(default=dict)
+    # Small copies of parts of the report, so lists and CSVs never parse the whole report.
+    track_scores = models.JSONField(default=dict, blank=True)
+    pairs = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
 
@@ -37,6 +42,8 @@ class ReviewItem(TimeStamped):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="review_items")
     project_id_cache = models.BigIntegerField(db_index=True)
     reasons = models.JSONField(default=list)
+    # ",low_agreement,conflict,": the reason kinds, so the queue filters by kind on any database.
+    reason_kinds = models.CharField(max_length=200, blank=True, default="")
     conflicts = models.JSONField(default=list)
     state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.QUEUED, db_index=True)
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from qa import pages
+
+urlpatterns = [
+    path("projects/<int:pk>/quality/", pages.quality_dashboard, name="project-quality"),
+    path("review/<int:pk>/", pages.review_page, name="review-page"),
+]

@@ -1,0 +1,1 @@
+"""REST views of qa: thin wrappers over qa.services and qa.selectors."""

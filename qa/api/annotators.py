@@ -1,0 +1,22 @@
+"""Per-annotator quality, for managers."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.api.access import project_for
+from annotation.models import Role
+from qa.api.serializers import AnnotatorQualitySerializer
+from qa.selectors_quality import annotator_quality
+
+
+class ProjectAnnotatorsView(APIView):
+    @extend_schema(responses=AnnotatorQualitySerializer(many=True),
+                   summary="Per annotator: peer agreement, accuracy vs gold, throughput, pre-label use")
+    def get(self, request: Request, pk: int) -> Response:
+        project = project_for(request, pk, Role.MANAGER)
+        rows = annotator_quality(project)
+        return Response({"count": len(rows), "results": AnnotatorQualitySerializer(rows, many=True).data})

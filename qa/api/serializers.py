@@ -1,0 +1,83 @@
+"""Shapes of qa's API answers and requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from annotation.api.serializers import UserBriefSerializer
+from qa.models import ReviewItem, TaskAgreement
+
+
+class TaskAgreementSerializer(serializers.ModelSerializer):
+    threshold = serializers.SerializerMethodField()
+    report = serializers.JSONField()
+    track_scores = serializers.JSONField()
+
+    class Meta:
+        model = TaskAgreement
+        fields = ["task", "measure", "score", "threshold", "track_scores", "computed_at", "report"]
+
+    def get_threshold(self, obj: TaskAgreement) -> float:
+        return float(obj.task.project.agreement_threshold)
+
+
+class ReviewItemSerializer(serializers.ModelSerializer):
+    """A queue row; ``reason`` is the reason kinds joined for one-line display."""
+
+    reason = serializers.SerializerMethodField()
+    reasons = serializers.JSONField()
+    external_id = serializers.CharField(source="task.item.external_id", read_only=True)
+    task_status = serializers.CharField(source="task.status", read_only=True)
+    agreement = serializers.FloatField(source="task.agreement", read_only=True, allow_null=True)
+    claimed_by = UserBriefSerializer(allow_null=True)
+    resolved_by = UserBriefSerializer(allow_null=True)
+    claim_active = serializers.SerializerMethodField()
+    conflict_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewItem
+        fields = ["id", "task", "project_id_cache", "external_id", "task_status", "agreement", "reason", "reasons",
+                  "state", "claimed_by", "claim_expires_at", "claim_active", "resolved_by", "resolved_at", "gold",
+                  "conflict_count", "created_at"]
+
+    def get_reason(self, obj: ReviewItem) -> str:
+        return ", ".join(dict.fromkeys(str(r.get("kind")) for r in obj.reasons))
+
+    def get_claim_active(self, obj: ReviewItem) -> bool:
+        return obj.state == "claimed" and obj.claim_expires_at is not None and obj.claim_expires_at >= timezone.now()
+
+    def get_conflict_count(self, obj: ReviewItem) -> int:
+        return len(obj.conflicts)
+
+
+class ReviewItemDetailSerializer(ReviewItemSerializer):
+    conflicts = serializers.JSONField()
+    decision = serializers.JSONField()
+
+    class Meta(ReviewItemSerializer.Meta):
+        fields = [*ReviewItemSerializer.Meta.fields, "conflicts", "decision"]
+
+
+class ResolveSerializer(serializers.Serializer):
+    result = serializers.JSONField()
+    sources = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
+
+    def validate_result(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("must be an object with a 'regions' list")
+        return value
+
+
+class FlagSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class AnnotatorQualitySerializer(serializers.Serializer):
+    annotator = serializers.CharField()
+    peers = serializers.JSONField()
+    gold = serializers.JSONField()
+    throughput = serializers.JSONField()
+    prelabel = serializers.JSONField()

@@ -1,0 +1,75 @@
+"""Server-rendered qa pages: the quality dashboard and the review editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+
+from annotation.models import Project, Role
+from annotation.selectors import has_role, role_in
+from qa import plots
+from qa.models import ReviewItem
+from qa.selectors import project_agreement, review_queue
+
+
+def _reviewer_project(request: HttpRequest, pk: int) -> tuple[Project, str]:
+    """Outsiders get 404 (the project is not revealed); annotators get 404 too: nothing here is theirs."""
+    project = Project.objects.filter(pk=pk).first()
+    role = role_in(pk, request.user) if project else None
+    if project is None or role is None or not has_role(pk, request.user, Role.REVIEWER):
+        raise Http404
+    return project, role
+
+
+def dashboard_context(project: Project) -> dict[str, Any]:
+    """Plots and tables of the project's agreement, made from stored reports."""
+    report = project_agreement(project)
+    hist = report["measure"]["distribution"]["histogram"]
+    label_items: list[tuple[str, float | None]] = []
+    for tname, t in report["tracks"].items():
+        for label, m in (t.get("labels") or {}).items():
+            label_items.append((f"{tname}/{label}", m.get("alpha")))
+    pairs = report["pairs"]
+    timing = report["timing"]
+    return {
+        "report": report,
+        "hist_svg": mark_safe(plots.histogram_svg(
+            hist["edges"], hist["counts"], title=f"Task agreement ({report['measure']['name']})", testid="agreement-histogram")),
+        "labels_svg": mark_safe(plots.bars_svg(
+            label_items, title="Per-label agreement (alpha, pooled)", testid="label-bars")),
+        "matrix_html": mark_safe(plots.heatmap_table(
+            pairs["annotators"], pairs["mean"], testid="annotator-matrix")),
+        "onset_svg": mark_safe(plots.histogram_svg(
+            timing["onset_error_ms"]["edges"], timing["onset_error_ms"]["counts"],
+            title="Onset error per annotator pair", unit=" ms", testid="onset-histogram")),
+        "offset_svg": mark_safe(plots.histogram_svg(
+            timing["offset_error_ms"]["edges"], timing["offset_error_ms"]["counts"],
+            title="Offset error per annotator pair", unit=" ms", testid="offset-histogram")),
+        "queue": review_queue(project).exclude(state="resolved")[:200],
+    }
+
+
+@login_required
+def quality_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    project, role = _reviewer_project(request, pk)
+    return render(request, "qa/quality.html", {"project": project, "role": role, **dashboard_context(project)})
+
+
+@login_required
+def review_page(request: HttpRequest, pk: int) -> HttpResponse:
+    item = ReviewItem.objects.select_related("task__project").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    _, role = _reviewer_project(request, item.project_id_cache)
+    task = item.task
+    boot = {
+        "mode": "review", "taskId": task.pk, "reviewItemId": item.pk, "projectId": task.project_id,
+        "apiBase": "/api", "csrfToken": get_token(request),
+        "user": {"id": request.user.pk, "username": request.user.get_username(), "role": role},
+    }
+    return render(request, "web/editor.html", {"boot": boot, "task": task})

@@ -1,0 +1,1 @@
+"""qa's writes: agreement rows, routing of completed tasks, the review queue and gold."""

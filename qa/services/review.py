@@ -1,0 +1,184 @@
+"""The adjudication queue: enqueue, flag, claim (with expiry), release, resolve into gold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Task, TaskStatus
+from annotation.services.annotations import task_set_status
+from annotation.services.gold import gold_write
+from common.audit import audit
+from common.errors import Conflict, InvalidInput
+from common.states import check_transition
+from qa.models import REVIEW_TRANSITIONS, ReviewItem, ReviewState
+
+
+def reason_kinds(reasons: Sequence[Mapping[str, Any]]) -> str:
+    """The distinct reason kinds, comma-delimited on both sides so a substring match is exact."""
+    kinds = list(dict.fromkeys(str(r.get("kind")) for r in reasons))
+    return f",{','.join(kinds)}," if kinds else ""
+
+
+def _open_item(task: Task) -> ReviewItem | None:
+    return ReviewItem.objects.select_for_update().filter(task=task).exclude(state=ReviewState.RESOLVED).first()
+
+
+@transaction.atomic
+def review_enqueue(
+    *, task: Task, reasons: Sequence[Mapping[str, Any]], conflicts: Sequence[Mapping[str, Any]] | None = None
+) -> ReviewItem:
+    """Put a task in the queue (or add reasons to its open item); a complete or gold task → review.
+
+    A task still open (waiting for annotations) keeps its status: it is routed when it completes,
+    and triage then finds this item and adds its own reasons.
+    """
+    item = _open_item(task)
+    if item is None:
+        try:
+            with transaction.atomic():
+                item = ReviewItem.objects.create(task=task, project_id_cache=task.project_id, reasons=list(reasons),
+                                                 conflicts=list(conflicts or []))
+        except IntegrityError:
+            item = _open_item(task)
+            assert item is not None
+            item.reasons = [*item.reasons, *reasons]
+    else:
+        item.reasons = [*item.reasons, *reasons]
+    if conflicts is not None:
+        item.conflicts = list(conflicts)
+    item.reason_kinds = reason_kinds(item.reasons)
+    item.save(update_fields=["reasons", "reason_kinds", "conflicts", "updated_at"])
+    if task.status in (TaskStatus.COMPLETE, TaskStatus.GOLD):
+        task_set_status(task, TaskStatus.REVIEW)
+    audit(None, "review.enqueue", item, project_id=task.project_id, task=task.pk,
+          reasons=[r.get("kind") for r in reasons])
+    return item
+
+
+@transaction.atomic
+def review_flag(*, task: Task, user: User, note: str) -> ReviewItem:
+    """An annotator (or reviewer) asks for a person to look at a task; the note travels with it."""
+    Task.objects.filter(pk=task.pk).update(flagged=True)
+    task.flagged = True
+    reason = {"kind": "flagged", "by": user.get_username(), "note": note}
+    item = review_enqueue(task=task, reasons=[reason])
+    audit(user, "task.flag", task, project_id=task.project_id, note=note, review_item=item.pk)
+    return item
+
+
+def review_claim(*, item: ReviewItem, user: User) -> ReviewItem:
+    """Claim an item for ``settings.TANDEM_CLAIM_SECONDS``; one conditional UPDATE decides the winner.
+
+    The UPDATE only matches a queued item, an item whose claim has expired, or the caller's own
+    claim (which it extends), so two reviewers racing for the same item never both win: the
+    database serialises the two UPDATEs and the second one matches no row.
+    """
+    check_transition("review", REVIEW_TRANSITIONS, item.state, ReviewState.CLAIMED)
+    now = timezone.now()
+    expires = now + timedelta(seconds=settings.TANDEM_CLAIM_SECONDS)
+    won = ReviewItem.objects.filter(pk=item.pk).filter(
+        Q(state=ReviewState.QUEUED)
+        | Q(state=ReviewState.CLAIMED, claim_expires_at__lt=now)
+        | Q(state=ReviewState.CLAIMED, claimed_by=user)
+    ).update(state=ReviewState.CLAIMED, claimed_by=user, claim_expires_at=expires, updated_at=now)
+    item.refresh_from_db()
+    if not won:
+        if item.state == ReviewState.RESOLVED:
+            raise Conflict("This review item is already resolved.")
+        holder = item.claimed_by.get_username() if item.claimed_by else None
+        raise Conflict(f"This review item is claimed by {holder} until {item.claim_expires_at:%Y-%m-%d %H:%M:%S} UTC.",
+                       claimed_by=holder, claim_expires_at=item.claim_expires_at.isoformat() if item.claim_expires_at else None)
+    audit(user, "review.claim", item, project_id=item.project_id_cache, expires=expires.isoformat())
+    return item
+
+
+@transaction.atomic
+def review_release(*, item: ReviewItem, user: User) -> ReviewItem:
+    """Give a claim back to the queue (only its holder)."""
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.state != ReviewState.CLAIMED or item.claimed_by_id != user.pk:
+        raise Conflict("Only the reviewer holding the claim can release it.")
+    check_transition("review", REVIEW_TRANSITIONS, item.state, ReviewState.QUEUED)
+    item.state, item.claimed_by, item.claim_expires_at = ReviewState.QUEUED, None, None
+    item.save(update_fields=["state", "claimed_by", "claim_expires_at", "updated_at"])
+    audit(user, "review.release", item, project_id=item.project_id_cache)
+    return item
+
+
+def _sources(task: Task, result: Mapping[str, Any], sources: Sequence[Any]) -> list[dict[str, Any]]:
+    """Normalise the claimed provenance of gold regions and check it names real things.
+
+    Accepted: ``{"region_id", "from": username | "own"}`` per region, or (as the editor sends)
+    annotation ids whose regions were copied in.
+    """
+    versions = {
+        a.pk: (a.annotator.username if a.annotator else f"#{a.pk}")
+        for a in Annotation.objects.filter(task=task, kind=AnnotationKind.HUMAN, status=AnnotationStatus.SUBMITTED)
+        .select_related("annotator")
+    }
+    names = set(versions.values())
+    region_ids = {r.get("id") for r in result.get("regions", []) if isinstance(r, Mapping)}
+    out: list[dict[str, Any]] = []
+    for i, s in enumerate(sources):
+        if isinstance(s, int) and not isinstance(s, bool):
+            if s not in versions:
+                raise InvalidInput(f"sources[{i}]: annotation {s} is not a submitted version of this task.", field="sources")
+            out.append({"annotation": s, "from": versions[s]})
+        elif isinstance(s, Mapping):
+            rid, origin = s.get("region_id"), s.get("from")
+            if rid not in region_ids:
+                raise InvalidInput(f"sources[{i}]: region {rid!r} is not in the result.", field="sources")
+            if origin != "own" and origin not in names:
+                raise InvalidInput(f"sources[{i}]: 'from' must be 'own' or an annotator of this task.", field="sources")
+            out.append({"region_id": rid, "from": origin})
+        else:
+            raise InvalidInput(f"sources[{i}]: expected {{region_id, from}} or an annotation id.", field="sources")
+    return out
+
+
+@transaction.atomic
+def review_resolve(
+    *, item: ReviewItem, user: User, result: Any, sources: Sequence[Any]
+) -> ReviewItem:
+    """The claimant's adjudicated result becomes the task's gold; the item is resolved for good.
+
+    Nothing is written unless the caller holds an unexpired claim on an unresolved item, so a
+    second resolve (or a late one after another reviewer took over) is a 409 that leaves the
+    gold as it was.
+    """
+    item = ReviewItem.objects.select_for_update().select_related("task__project", "task__item").get(pk=item.pk)
+    if item.state == ReviewState.RESOLVED:
+        raise Conflict("This review item is already resolved.", gold=item.gold_id)
+    now = timezone.now()
+    if item.state != ReviewState.CLAIMED or item.claimed_by_id != user.pk:
+        raise Conflict("Claim this review item before resolving it.")
+    if item.claim_expires_at is None or item.claim_expires_at < now:
+        raise Conflict("Your claim on this review item has expired; claim it again.")
+    check_transition("review", REVIEW_TRANSITIONS, item.state, ReviewState.RESOLVED)
+    if not isinstance(result, Mapping):
+        raise InvalidInput("Invalid result: must be an object with a 'regions' list", field="result")
+    task = item.task
+    normalized = _sources(task, result, sources)
+    from_counts: dict[str, int] = {}
+    for s in normalized:
+        from_counts[s["from"]] = from_counts.get(s["from"], 0) + 1
+    decision = {
+        "by": user.get_username(), "at": now.isoformat(), "reasons": item.reasons,
+        "sources": normalized, "from_counts": from_counts, "regions": len(result.get("regions", [])),
+    }
+    gold = gold_write(task=task, result=result, user=user, automatic=False,
+                      detail={"review_item": item.pk, "sources": from_counts})
+    item.state, item.resolved_by, item.resolved_at = ReviewState.RESOLVED, user, now
+    item.gold, item.decision = gold, decision
+    item.save(update_fields=["state", "resolved_by", "resolved_at", "gold", "decision", "updated_at"])
+    audit(user, "review.resolve", item, project_id=task.project_id, task=task.pk, gold=gold.pk,
+          version=gold.version, sources=normalized)
+    return item

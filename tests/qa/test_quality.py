@@ -1,0 +1,88 @@
+"""Per-annotator quality: peers from stored reports, accuracy against adjudicated gold, throughput,
+and what each annotator did with a model's suggestions."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from annotation.models import Annotation, Prediction
+from qa.models import ReviewItem, TaskAgreement
+from tests.qa.conftest import REFERENCE, result_of
+
+pytestmark = pytest.mark.django_db
+
+SOURCE = {"model": "vad", "version": "1"}
+
+
+def _rows(client, project) -> dict[str, dict]:
+    body = client.get(f"/api/projects/{project.pk}/annotators/").json()
+    return {r["annotator"]: r for r in body["results"]}
+
+
+def test_peer_agreement_is_the_mean_of_stored_pair_scores(disputed, trio, manager, client_for) -> None:
+    rows = _rows(client_for(manager), trio)
+    assert sorted(rows) == ["annotator_a", "annotator_b", "annotator_c"]
+    pairs = {(p["a"], p["b"]): p["score"] for p in TaskAgreement.objects.get(task=disputed).pairs}
+    a_scores = [pairs[("annotator_a", "annotator_b")], pairs[("annotator_a", "annotator_c")]]
+    assert rows["annotator_a"]["peers"]["mean"] == pytest.approx(sum(a_scores) / 2)
+    assert rows["annotator_a"]["peers"]["by_peer"] == {"annotator_b": pairs[("annotator_a", "annotator_b")],
+                                                       "annotator_c": pairs[("annotator_a", "annotator_c")]}
+    assert rows["annotator_c"]["peers"]["n"] == 2
+
+
+def test_throughput_counts_submissions_and_their_median_lead_time(disputed, trio, manager, client_for) -> None:
+    rows = _rows(client_for(manager), trio)
+    for name in ("annotator_a", "annotator_b", "annotator_c"):
+        leads = list(Annotation.objects.filter(task__project=trio, annotator__username=name, kind="human")
+                     .values_list("lead_time_ms", flat=True))
+        assert rows[name]["throughput"] == {"submitted": 1, "median_ms": statistics.median(leads)}
+
+
+def test_accuracy_against_adjudicated_gold_is_segment_f1(disputed, trio, reviewer, manager, client_for) -> None:
+    item = ReviewItem.objects.get(task=disputed)
+    client = client_for(reviewer)
+    client.post(f"/api/review-items/{item.pk}/claim/")
+    assert client.post(f"/api/review-items/{item.pk}/resolve/", {"result": result_of(REFERENCE)},
+                       format="json").status_code == 200
+    rows = _rows(client_for(manager), trio)
+    assert rows["annotator_a"]["gold"] == {"f1": 1.0, "tasks": 1, "tp": 3, "n_gold": 3, "n_own": 3}
+    assert rows["annotator_b"]["gold"]["f1"] == 1.0  # 200 ms late, still the same segments
+    assert rows["annotator_c"]["gold"] == {"f1": 1 / 3, "tasks": 1, "tp": 1, "n_gold": 3, "n_own": 3}
+
+
+def test_prelabel_acceptance_counts_unchanged_changed_and_deleted_suggestions(
+        disputed, trio, make_items, annotate, eager, annotator_a, annotator_b, annotator_c, manager, client_for) -> None:
+    (task,) = make_items(trio, 1, duration_ms=15_000)
+    suggested = result_of([(1000, 5000, "speech"), (6000, 9000, "music")], score=0.9)
+    Prediction.objects.create(task=task, model="vad", model_version="1", result=suggested)
+    accepted = {"regions": [{"id": f"a{i}", "track": "speech", "label": lab, "start_ms": s, "end_ms": e,
+                             "source": SOURCE} for i, (s, e, lab) in enumerate([(1000, 5000, "speech"), (6000, 9000, "music")])]}
+    moved = {"regions": [{"id": "b0", "track": "speech", "label": "speech", "start_ms": 1000, "end_ms": 4500,
+                          "source": SOURCE}]}
+    annotate(trio, [(annotator_a, task, accepted), (annotator_b, task, moved), (annotator_c, task, {"regions": []})])
+    rows = _rows(client_for(manager), trio)
+    assert rows["annotator_a"]["prelabel"] == {"vad": {"offered": 2, "unchanged": 2, "changed": 0, "deleted": 0}}
+    assert rows["annotator_b"]["prelabel"] == {"vad": {"offered": 2, "unchanged": 0, "changed": 1, "deleted": 1}}
+    assert rows["annotator_c"]["prelabel"] == {"vad": {"offered": 2, "unchanged": 0, "changed": 0, "deleted": 2}}
+
+
+def test_a_honeypot_keeps_its_gold_and_scores_annotators_against_it(
+        trio, make_items, annotate, eager, annotator_a, annotator_b, annotator_c, manager, client_for) -> None:
+    from annotation.models import Task
+
+    (task,) = make_items(trio, 1, duration_ms=15_000)
+    Task.objects.filter(pk=task.pk).update(is_honeypot=True)
+    type(trio).objects.filter(pk=trio.pk).update(honeypot_rate=1.0)  # the queue hands out honeypots
+    answer = result_of([(1000, 5000, "speech"), (6000, 9000, "music")])
+    Annotation.objects.create(task=task, annotator=manager, kind="gold", status="submitted", result=answer)
+    same = result_of([(1000, 5000, "speech"), (6000, 9000, "music")])
+    annotate(trio, [(annotator_a, task, same), (annotator_b, task, same),
+                    (annotator_c, task, result_of([(1000, 5000, "speech")]))])
+    task.refresh_from_db()
+    assert task.status == "gold"
+    assert Annotation.objects.get(task=task, kind="gold").result == answer
+    rows = _rows(client_for(manager), trio)
+    assert rows["annotator_a"]["gold"]["f1"] == 1.0
+    assert rows["annotator_c"]["gold"] == {"f1": 2 / 3, "tasks": 1, "tp": 1, "n_gold": 2, "n_own": 1}
