@@ -10,7 +10,7 @@ seekable file and a pipe receive identical bytes.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import IO, Any, BinaryIO
 from urllib.parse import quote, unquote
@@ -177,6 +177,22 @@ class DeterministicZip:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def write_document_per_item(
+    records: Iterable[Mapping[str, Any]],
+    out: BinaryIO,
+    extension: str,
+    render: Callable[[Mapping[str, Any]], bytes],
+    compression: str = "deflated",
+) -> int:
+    """Zip of one rendered document per item, named after the item; returns how many were written."""
+    count = 0
+    with DeterministicZip(out, compression=compression) as zf:
+        for record in records:
+            zf.writestr(f"{safe_name(item_key(record))}.{extension}", render(record))
+            count += 1
+    return count
 
 
 def write_json_array(out: BinaryIO, prefix: bytes, items: Iterable[Any], suffix: bytes) -> int:

@@ -23,15 +23,14 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
 from datasets.exports.base import (
-    DeterministicZip,
     JSONDict,
-    item_key,
     media_mime,
     safe_name,
     time_sorted,
     track_kinds,
     tracks_of_kind,
     unquote_name,
+    write_document_per_item,
 )
 
 TIER_KINDS = ("segment", "point", "transcript")
@@ -131,12 +130,7 @@ def render_eaf(schema: Mapping[str, Any], record: Mapping[str, Any]) -> bytes:
 def write_eaf(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
               *, compression: str = "deflated", **options: Any) -> int:
     """Zip of one EAF document per item; returns the number of documents."""
-    count = 0
-    with DeterministicZip(out, compression=compression) as zf:
-        for record in records:
-            zf.writestr(f"{safe_name(item_key(record))}.eaf", render_eaf(schema, record))
-            count += 1
-    return count
+    return write_document_per_item(records, out, "eaf", lambda record: render_eaf(schema, record), compression)
 
 
 def parse_eaf(data: bytes, schema: Mapping[str, Any]) -> JSONDict:

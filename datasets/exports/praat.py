@@ -19,9 +19,7 @@ from typing import Any, BinaryIO
 from praatio.utilities import textgrid_io
 
 from datasets.exports.base import (
-    DeterministicZip,
     JSONDict,
-    item_key,
     safe_name,
     seconds,
     time_sorted,
@@ -29,6 +27,7 @@ from datasets.exports.base import (
     track_kinds,
     tracks_of_kind,
     unquote_name,
+    write_document_per_item,
 )
 
 TIER_KINDS = ("segment", "point", "transcript")
@@ -114,12 +113,8 @@ def render_textgrid(schema: Mapping[str, Any], record: Mapping[str, Any]) -> byt
 def write_textgrid(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
                    *, compression: str = "deflated", **options: Any) -> int:
     """Zip of one TextGrid per item; returns the number of TextGrids."""
-    count = 0
-    with DeterministicZip(out, compression=compression) as zf:
-        for record in records:
-            zf.writestr(f"{safe_name(item_key(record))}.TextGrid", render_textgrid(schema, record))
-            count += 1
-    return count
+    return write_document_per_item(records, out, "TextGrid", lambda record: render_textgrid(schema, record),
+                                   compression)
 
 
 def parse_textgrid(text: str, key: str, schema: Mapping[str, Any]) -> JSONDict:
