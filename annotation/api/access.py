@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
-from annotation.models import Annotation, Project, Role, Task
+from annotation.models import Annotation, Job, Project, Role, Task
 from annotation.selectors import has_role, role_in
 
 
@@ -61,3 +61,13 @@ def actor(request: Request | HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied("Authentication required.")
     return user
+
+
+def job_for(request: Request, pk: int, kind: str) -> Job:
+    """A job of ``kind`` the caller manages; 404 when it does not exist or the caller is outside its project."""
+    try:
+        job = Job.objects.select_related("project", "created_by").get(pk=pk, kind=kind)
+    except (Job.DoesNotExist, ValueError):
+        raise Http404 from None
+    require_role(job.project_id, request, Role.MANAGER)
+    return job

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from django.core.files.storage import default_storage
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import project_for, require_role
+from annotation.api.access import job_for, project_for
 from annotation.models import Job, JobStatus, Role
 from annotation.services.exports import (
     INCLUDE_MODES,
@@ -74,16 +74,6 @@ class ExportJobSerializer(serializers.Serializer):
 _CONFLICT = inline_serializer("ExportConflict", {"detail": serializers.CharField(), "job": ExportJobSerializer()})
 
 
-def export_job_for(request: Request, pk: int) -> Job:
-    """An export job the caller manages; 404 when it does not exist or the caller is outside its project."""
-    try:
-        job = Job.objects.select_related("project", "created_by").get(pk=pk, kind=Job.Kind.EXPORT)
-    except (Job.DoesNotExist, ValueError):
-        raise Http404 from None
-    require_role(job.project_id, request, Role.MANAGER)
-    return job
-
-
 class ProjectExportsView(APIView):
     pagination_class = Pagination
 
@@ -110,7 +100,7 @@ class ExportDetailView(APIView):
     @extend_schema(summary="An export job: status, progress (0-100), error, result",
                    responses=ExportJobSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(job_payload(export_job_for(request, pk)))
+        return Response(job_payload(job_for(request, pk, Job.Kind.EXPORT)))
 
 
 def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
@@ -126,7 +116,7 @@ class ExportDownloadView(APIView):
                    responses={(200, "application/octet-stream"): OpenApiResponse(description="the export file"),
                               409: OpenApiResponse(description="not finished")})
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
-        job = export_job_for(request, pk)
+        job = job_for(request, pk, Job.Kind.EXPORT)
         if job.status != JobStatus.SUCCEEDED or not job.file_key:
             raise Conflict(f"Export {job.pk} is {job.status}; download it once it has succeeded.",
                            status=job.status)
@@ -144,5 +134,5 @@ class ExportRetryView(APIView):
     @extend_schema(summary="Re-queue a failed export (failed → queued; 409 otherwise)",
                    request=None, responses={202: ExportJobSerializer, 409: OpenApiResponse(description="not failed")})
     def post(self, request: Request, pk: int) -> Response:
-        job = export_retry(job=export_job_for(request, pk), user=request.user)
+        job = export_retry(job=job_for(request, pk, Job.Kind.EXPORT), user=request.user)
         return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)

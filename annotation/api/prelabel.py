@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import project_for, require_role
+from annotation.api.access import job_for, project_for
 from annotation.models import Job, JobStatus, Role
 from annotation.services.prelabel import prelabel_job_payload, prelabel_start
 from common.pagination import Pagination
@@ -45,16 +44,6 @@ class PrelabelJobSerializer(serializers.Serializer):
 _CONFLICT = inline_serializer("PrelabelConflict", {"detail": serializers.CharField(), "job": PrelabelJobSerializer()})
 
 
-def prelabel_job_for(request: Request, pk: int) -> Job:
-    """A pre-label job the caller manages; 404 when missing or outside the caller's projects."""
-    try:
-        job = Job.objects.select_related("project", "created_by").get(pk=pk, kind=Job.Kind.PRELABEL)
-    except (Job.DoesNotExist, ValueError):
-        raise Http404 from None
-    require_role(job.project_id, request, Role.MANAGER)
-    return job
-
-
 class ProjectPrelabelView(APIView):
     pagination_class = Pagination
 
@@ -83,4 +72,4 @@ class PrelabelJobDetailView(APIView):
     @extend_schema(summary="A pre-label run: status, progress (0-100), error, result counts",
                    responses=PrelabelJobSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(prelabel_job_payload(prelabel_job_for(request, pk)))
+        return Response(prelabel_job_payload(job_for(request, pk, Job.Kind.PRELABEL)))

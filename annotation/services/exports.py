@@ -192,23 +192,6 @@ def export_retry(*, job: Job, user: Any) -> Job:
     return locked
 
 
-def job_set_status(job_id: int, target: str, **fields: Any) -> Job:
-    """Move a job along JOB_TRANSITIONS (row locked), setting other fields with it."""
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job_id)
-        check_transition("export job", JOB_TRANSITIONS, job.status, target)
-        job.status = target
-        for key, value in fields.items():
-            setattr(job, key, value)
-        job.save(update_fields=["status", *fields, "updated_at"])
-    return job
-
-
-def job_set_progress(job_id: int, progress: int) -> None:
-    """Record progress (0-100) without touching the status."""
-    Job.objects.filter(pk=job_id).update(progress=max(0, min(100, int(progress))))
-
-
 def output_is_zip(params: Mapping[str, Any]) -> bool:
     """Whether the export file is a zip: zipped formats, and any format with media included."""
     return FORMATS[params["format"]].zipped or params.get("media") == "include"

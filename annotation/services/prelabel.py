@@ -13,14 +13,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from annotation.models import JOB_TRANSITIONS, Job, JobStatus, Prediction, Project, Task
+from annotation.models import Job, JobStatus, Prediction, Project, Task
 from annotation.prelabel import registry
 from annotation.schema import ResultContext, ResultError, validate_result
 from common.audit import audit
 from common.errors import Conflict, InvalidInput
-from common.states import check_transition
 
 MAPPING_KEYS = ("prelabeler", "track", "label", "stream", "text_stream", "options")
 REQUEST_KEYS = ("prelabelers", "tasks")
@@ -195,23 +193,6 @@ def prelabel_job_payload(job: Job) -> dict[str, Any]:
         "created_by": creator.get_username() if creator is not None else None,
         "created_at": job.created_at, "updated_at": job.updated_at,
     }
-
-
-def prelabel_job_set_status(job_id: int, target: str, **fields: Any) -> Job:
-    """Move a pre-label job along JOB_TRANSITIONS (row locked), setting other fields with it."""
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job_id)
-        check_transition("pre-label job", JOB_TRANSITIONS, job.status, target)
-        job.status = target
-        for key, value in fields.items():
-            setattr(job, key, value)
-        job.save(update_fields=["status", *fields, "updated_at"])
-    return job
-
-
-def prelabel_job_set_progress(job_id: int, progress: int) -> None:
-    """Record progress (clamped to 0-100) without touching the status."""
-    Job.objects.filter(pk=job_id).update(progress=max(0, min(100, int(progress))), updated_at=timezone.now())
 
 
 def prelabel_regions(schema: Mapping[str, Any], entry: Mapping[str, Any], regions: Sequence[Mapping[str, Any]]

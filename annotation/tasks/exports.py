@@ -29,9 +29,8 @@ from annotation.services.exports import (
     export_file_name,
     export_key,
     export_mime_type,
-    job_set_progress,
-    job_set_status,
 )
+from annotation.services.jobs import job_set_progress, job_set_status
 from datasets.exports import FORMATS
 from datasets.exports.base import DeterministicZip
 from datasets.exports.manifest import build_manifest, release_hash

@@ -27,9 +27,8 @@ from annotation.models import Job, JobStatus, Project, Task
 from annotation.prelabel import registry
 from annotation.prelabel.base import ItemResult, PreLabeler
 from annotation.prelabel.device import pick_device
+from annotation.services.jobs import job_set_progress, job_set_status
 from annotation.services.prelabel import (
-    prelabel_job_set_progress,
-    prelabel_job_set_status,
     prelabel_mapping_check,
     prelabel_store_item,
 )
@@ -242,7 +241,7 @@ def prelabel_execute(job: Job, *, device: str, batch_size: int,
 
 
 def _fail(job_id: int, message: str) -> str:
-    prelabel_job_set_status(job_id, JobStatus.FAILED, error=message[:4000])
+    job_set_status(job_id, JobStatus.FAILED, error=message[:4000])
     return "failed"
 
 
@@ -254,11 +253,11 @@ def run_prelabel(self: Any, job_id: int) -> str:
     if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
         return "skipped"  # a stale or duplicate delivery
     # queued → running, or running → running when a retried or redelivered job comes back
-    job = prelabel_job_set_status(job_id, JobStatus.RUNNING, progress=1, error="")
+    job = job_set_status(job_id, JobStatus.RUNNING, progress=1, error="")
     try:
         result = prelabel_execute(job, device=worker_device(), batch_size=settings.TANDEM_PRELABEL_BATCH,
-                                  progress=lambda pct: prelabel_job_set_progress(job_id, pct))
-        prelabel_job_set_status(job_id, JobStatus.SUCCEEDED, progress=100, result=result)
+                                  progress=lambda pct: job_set_progress(job_id, pct))
+        job_set_status(job_id, JobStatus.SUCCEEDED, progress=100, result=result)
     except TRANSIENT as exc:
         if self.request.retries >= MAX_RETRIES:
             return _fail(job_id, f"Gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}")

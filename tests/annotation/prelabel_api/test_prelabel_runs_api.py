@@ -174,7 +174,7 @@ def test_asr_without_a_model_directory_reports_not_configured_on_every_item(
     tasks = add_items(project, [(f"{n}.wav", speech[0], 0) for n in "abc"])
     map_prelabelers(project, [{"prelabeler": "asr", "track": "words", "stream": "mic"}])
     seen: list[int] = []
-    monkeypatch.setattr(prelabel_tasks, "prelabel_job_set_progress", lambda job_id, pct: seen.append(pct))
+    monkeypatch.setattr(prelabel_tasks, "job_set_progress", lambda job_id, pct: seen.append(pct))
     job = _job(client_for(manager), start(project).json()["id"])
     assert (job["status"], job["progress"]) == ("succeeded", 100)
     assert seen == [1 + 98 * 2 // 3, 99]  # after each batch of two
