@@ -169,12 +169,19 @@ class FramesView(APIView):
         return response
 
 
+def _manifest_files(manifest: dict[str, Any]) -> set[str]:
+    """The image files an artifact lists: shot thumbnails and filmstrip sprites."""
+    thumbs = {shot["thumb"] for shot in manifest.get("shots", []) if shot.get("thumb")}
+    sprites = {name for strip in manifest.get("filmstrips", []) for name in strip.get("sprites", [])}
+    return thumbs | sprites
+
+
 class DerivedFileView(APIView):
     @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="A thumbnail or filmstrip sprite")
     def get(self, request: Request, pk: int, derived_id: int, name: str) -> HttpResponse:
         asset = asset_for(request, pk)
         derived = DerivedMedia.objects.filter(pk=derived_id, asset=asset).first()
-        if derived is None or "/" in name or name not in json.dumps(derived.manifest):
+        if derived is None or name not in _manifest_files(derived.manifest):
             raise Http404
         response = HttpResponse(_read(derived, name), content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=86400"

@@ -39,6 +39,9 @@ def test_a_video_gets_waveform_shots_frames_and_no_proxy_when_playable(project, 
     sprite = client.get(shots["filmstrips"][0]["sprites"][0])
     assert sprite.status_code == 200 and sprite.content[:2] == b"\xff\xd8"
     assert client.get(f"/api/assets/{asset.pk}/waveform/?level=7").status_code == 400
+    base = shots["filmstrips"][0]["sprites"][0].rsplit("/", 1)[0]
+    assert client.get(f"{base}/frames.json").status_code == 404  # only listed images are served
+    assert client.get(f"{base}/sprite").status_code == 404
 
 
 def test_running_the_task_twice_computes_nothing_new(project, import_files, clip) -> None:
