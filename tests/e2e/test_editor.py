@@ -103,7 +103,6 @@ def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project:
     assert kept == 1
 
     page.get_by_test_id("submit").click()
-    page.wait_for_function("true")
     for _ in range(50):
         if _own_annotation(media_task, annotator_a).status == "submitted":
             break
