@@ -130,7 +130,8 @@ def _align_one(item: Item, track: str, max_duration_s: float) -> list[Region]:
             decoder.process_raw(bytes(pcm), no_search=False, full_utt=True)
         finally:
             decoder.end_utt()
-        segments = [s for s in decoder.seg() if not s.word.startswith(("<", "[", "++"))]
+        # seg() is None when the search found no path at all, not an empty list.
+        segments = [s for s in (decoder.seg() or []) if not s.word.startswith(("<", "[", "++"))]
     if len(segments) != sum(known):
         raise RuntimeError("alignment failed: the decoder found no path through the transcript")
     aligned = iter(segments)

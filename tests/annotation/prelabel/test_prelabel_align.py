@@ -78,3 +78,16 @@ def test_audio_longer_than_the_limit_is_refused(spaced_words: tuple[Path, list, 
         [{"audio": str(path), "text": " ".join(words)}], device="cpu", options={"track": "words", "max_duration_s": 1}
     )
     assert result.error == "ValueError: audio longer than max_duration_s=1"
+
+
+def test_a_transcript_the_decoder_finds_no_path_for_fails_with_a_clear_message(tmp_path: Path) -> None:
+    # The bundled acoustic model finds no path through espeak-ng's rendering of this sentence:
+    # seg() returns None there, which must end as the item's error, not a TypeError.
+    import subprocess
+
+    wav = tmp_path / "other.wav"
+    subprocess.run(["espeak-ng", "-s", "160", "-w", str(wav), "The weather today is bright and clear."], check=True)
+    [result] = align.run([{"audio": str(wav), "text": "The weather today is bright and clear."}],
+                         device="cpu", options={"track": "words"})
+    assert result.regions == []
+    assert result.error == "RuntimeError: alignment failed: the decoder found no path through the transcript"
