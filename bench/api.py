@@ -62,12 +62,17 @@ def main() -> None:
     # Import: 10,000 items referencing one stored asset, one manifest request.
     first = admin.post(f"/api/projects/{project.pk}/import/", [{"streams": [{"role": "t", "text": "hello world"}]}], format="json")
     asset_id = Task.objects.get(pk=first.json()["task_ids"][0]).item.streams.get().asset_id
-    items = [{"external_id": f"i{i}", "duration_ms": 60_000, "streams": [{"role": "t", "asset": asset_id}]} for i in range(10_000)]
-    t0 = time.perf_counter()
-    response = admin.post(f"/api/projects/{project.pk}/import/", items, format="json")
-    import_s = time.perf_counter() - t0
-    assert response.status_code == 201, response.content
-    rows.append(("import 10,000 items (one request)", f"{import_s * 1000:.0f} ms", "≤ 1000 ms"))
+    import_ms = []
+    for run in range(3):
+        items = [{"external_id": f"i{run}-{i}", "duration_ms": 60_000, "streams": [{"role": "t", "asset": asset_id}]}
+                 for i in range(10_000)]
+        body = json.dumps(items)
+        t0 = time.perf_counter()
+        response = admin.post(f"/api/projects/{project.pk}/import/", body, content_type="application/json")
+        import_ms.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 201, response.content
+    rows.append(("import 10,000 items, first request in the process", f"{import_ms[0]:.0f} ms", "≤ 1000 ms"))
+    rows.append(("import 10,000 items, median of 3", f"{statistics.median(import_ms):.0f} ms", "≤ 1000 ms"))
 
     # Next task: each call takes a fresh task (skip the held one first).
     next_ms = []
@@ -99,7 +104,7 @@ def main() -> None:
     rows.append(("SQL queries per save", str(len(queries)), "bounded (test: ≤ 8)"))
 
     # Project detail with 100,000 tasks.
-    more = [{"external_id": f"j{i}", "streams": [{"role": "t", "asset": asset_id}]} for i in range(90_000 - 1)]
+    more = [{"external_id": f"j{i}", "streams": [{"role": "t", "asset": asset_id}]} for i in range(70_000 - 1)]
     for start in range(0, len(more), 30_000):
         admin.post(f"/api/projects/{project.pk}/import/", more[start:start + 30_000], format="json")
     count = Project.objects.get(pk=project.pk).task_count

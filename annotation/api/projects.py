@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from annotation.services.imports import parse_manifest, project_import
 from annotation.services.projects import member_remove, member_set, project_create, project_update
 from common.audit import audit
 from common.errors import InvalidInput, TooLarge
+from common.parsers import FastJSONParser
 
 
 class ProjectListView(generics.ListCreateAPIView):
@@ -104,7 +105,7 @@ MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
 class ImportView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, FastJSONParser]
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer, "application/json": {"type": "array"}},

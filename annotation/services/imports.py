@@ -75,8 +75,10 @@ def project_import(
          for item_id in item_ids],
     )
     Project.objects.filter(pk=project.pk).update(task_count=F("task_count") + len(task_ids))
-    if len(task_ids) >= ANALYZE_AFTER and connection.vendor == "postgresql":
-        # Fresh statistics keep the next-task query on its index after a large import.
+    if len(task_ids) >= ANALYZE_AFTER and len(task_ids) * 2 >= project.task_count + len(task_ids) \
+            and connection.vendor == "postgresql":
+        # An import that at least doubles the project leaves the planner's statistics stale (an
+        # empty table's estimate sends the next-task query into a nested loop); refresh them.
         with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE "{Task._meta.db_table}"')
     audit(user, "project.import", project, project_id=project.pk, items=len(item_ids))

@@ -40,7 +40,8 @@ def items_import(
     Records are validated first so a bad line changes nothing; rows are then written in bulk.
     """
     known_assets = _referenced_assets(dataset, records)
-    planned: list[tuple[Item, list[tuple[str, int, Any]]]] = []
+    planned: list[tuple[list[Any], list[tuple[str, int, Any]]]] = []
+    now = timezone.now()
     for n, record in enumerate(records, start=1):
         where = f"line {n}"
         if not isinstance(record, Mapping):
@@ -74,25 +75,13 @@ def items_import(
         external_id = record.get("external_id", "")
         if not isinstance(external_id, str) or len(external_id) > 255:
             raise InvalidInput(f"{where}.external_id: must be a string of at most 255 characters.")
-        item = Item(
-            dataset=dataset,
-            external_id=external_id,
-            duration_ms=duration,
-            provenance=prov,
-            provenance_kind=prov["kind"],
-            metadata=dict(metadata),
-        )
-        planned.append((item, stream_plan))
+        row = [dataset.pk, external_id, duration or _duration(stream_plan), prov, prov["kind"], dict(metadata), now, now]
+        planned.append((row, stream_plan))
 
-    now = timezone.now()
     item_ids = insert_rows(
         Item,
         ["dataset_id", "external_id", "duration_ms", "provenance", "provenance_kind", "metadata", "created_at", "updated_at"],
-        [
-            [dataset.pk, item.external_id, item.duration_ms or _duration(plan), item.provenance, item.provenance_kind,
-             item.metadata, now, now]
-            for item, plan in planned
-        ],
+        [row for row, _ in planned],
     )
     created: dict[str, Asset] = {}
     stream_rows: list[list[Any]] = []
