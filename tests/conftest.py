@@ -34,6 +34,7 @@ SCHEMA: dict[str, Any] = {
 def _media_root(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast personas
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": settings.MEDIA_ROOT}}}
 
