@@ -19,7 +19,9 @@ from annotation.models import (
     AnnotationStatus,
     Assignment,
     AssignmentStatus,
+    Membership,
     Project,
+    Role,
     Task,
     TaskStatus,
 )
@@ -132,12 +134,20 @@ def annotation_submit(*, annotation: Annotation, user: User, version: int | None
         task.active_count -= 1
     Task.objects.filter(pk=task.pk).update(submitted_count=task.submitted_count, active_count=task.active_count)
     task_id, annotation_id = task.pk, annotation.pk
-    if task.status == TaskStatus.OPEN and task.submitted_count >= task.target_count:
+    if task.status == TaskStatus.OPEN and task.submitted_count >= _needed(task):
         task_set_status(task, TaskStatus.COMPLETE)
         Project.objects.filter(pk=task.project_id).update(completed_count=F("completed_count") + 1)
         transaction.on_commit(lambda: task_completed.send(sender=Task, task_id=task_id))
     transaction.on_commit(lambda: annotation_submitted.send(sender=Annotation, annotation_id=annotation_id))
     return annotation
+
+
+def _needed(task: Task) -> int:
+    """Submitted annotations that complete a task: its overlap, or every annotator of the project."""
+    if not task.for_everyone:
+        return task.target_count
+    annotators = Membership.objects.filter(project_id=task.project_id, role=Role.ANNOTATOR).count()
+    return max(task.target_count, annotators)
 
 
 def _lead_time_ms(annotation: Annotation, now: datetime) -> int:

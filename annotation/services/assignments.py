@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from annotation.models import Assignment, AssignmentStatus, Project, Task, TaskStatus
@@ -40,7 +40,8 @@ def leases_expire(project: Project) -> int:
 def _candidates(project: Project, user: User, honeypot: bool) -> QuerySet[Task]:
     qs = (
         Task.objects.filter(project=project, status=TaskStatus.OPEN, is_honeypot=honeypot)
-        .filter(active_count__lt=F("target_count") - F("submitted_count"))
+        # Tasks for everyone take any number of annotators; the others stop at their overlap.
+        .filter(Q(for_everyone=True) | Q(active_count__lt=F("target_count") - F("submitted_count")))
         .exclude(assignments__annotator=user)
         .order_by("id")
     )
@@ -98,7 +99,8 @@ def assignment_ensure(*, task: Task, user: User) -> Assignment:
         return assignment
     with transaction.atomic():
         locked = Task.objects.select_for_update().get(pk=task.pk)
-        if locked.status != TaskStatus.OPEN or locked.active_count + locked.submitted_count >= locked.target_count:
+        full = not locked.for_everyone and locked.active_count + locked.submitted_count >= locked.target_count
+        if locked.status != TaskStatus.OPEN or full:
             raise Conflict("This task already has all the annotators it needs.")
         assignment = Assignment.objects.create(task=locked, annotator=user, lease_expires_at=_lease_end())
         Task.objects.filter(pk=task.pk).update(active_count=F("active_count") + 1)

@@ -52,6 +52,15 @@ def parse_manifest(data: bytes | str) -> list[dict[str, Any]]:
     return records
 
 
+def everyone_shares(n: int, share: float) -> list[bool]:
+    """Which of ``n`` new tasks every annotator labels: evenly spread, ``floor(n * share)`` of them.
+
+    Spreading them (rather than drawing at random) keeps the agreement sample the same size on
+    every import and across the whole timeline of a project.
+    """
+    return [int((i + 1) * share) > int(i * share) for i in range(n)]
+
+
 @transaction.atomic
 def project_import(
     *,
@@ -71,8 +80,8 @@ def project_import(
         Task,
         ["project_id", "item_id", "status", "target_count", "submitted_count", "active_count", "is_honeypot",
          "for_everyone", "flagged", "created_at", "updated_at"],
-        [[project.pk, item_id, TaskStatus.OPEN, project.overlap, 0, 0, False, False, False, now, now]
-         for item_id in item_ids],
+        [[project.pk, item_id, TaskStatus.OPEN, project.overlap, 0, 0, False, for_everyone, False, now, now]
+         for item_id, for_everyone in zip(item_ids, everyone_shares(len(item_ids), project.everyone_share), strict=True)],
     )
     Project.objects.filter(pk=project.pk).update(task_count=F("task_count") + len(task_ids))
     if len(task_ids) >= ANALYZE_AFTER and len(task_ids) * 2 >= project.task_count + len(task_ids) \
