@@ -53,6 +53,10 @@ def project_update(*, project: Project, user: User, data: dict[str, Any]) -> Pro
             project.schema = schema
             project.schema_version += 1
             changed += ["schema", "schema_version"]
+    if "prelabelers" in data:
+        from annotation.services.prelabel import prelabel_mapping_check
+
+        data = {**data, "prelabelers": prelabel_mapping_check(project, data["prelabelers"])}
     for key in PROJECT_FIELDS:
         if key in data:
             setattr(project, key, data[key])
