@@ -12,6 +12,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,8 +23,9 @@ from annotation.models import Role
 from common.errors import Conflict, InvalidInput
 from datasets.api.ranges import media_response
 from datasets.api.serializers import AssetSerializer
-from datasets.models import Asset, DerivedMedia
+from datasets.models import Asset, DerivedMedia, Stream
 from datasets.services.derived import derived_latest
+from datasets.services.streams import stream_set_offset
 
 
 def asset_for(request: Request, pk: int) -> Asset:
@@ -186,3 +188,26 @@ class DerivedFileView(APIView):
         response = HttpResponse(_read(derived, name), content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=86400"
         return response
+
+
+class StreamOffsetSerializer(serializers.Serializer):
+    offset_ms = serializers.IntegerField(required=False, min_value=-86_400_000, max_value=86_400_000)
+    accept_proposed = serializers.BooleanField(required=False, default=False)
+
+
+class StreamOffsetView(APIView):
+    @extend_schema(request=StreamOffsetSerializer, responses=dict,
+                   summary="Confirm the proposed offset of a stream, or set one (managers)")
+    def patch(self, request: Request, pk: int) -> Response:
+        stream = Stream.objects.select_related("item__dataset__project").filter(pk=pk).first()
+        project = getattr(stream.item.dataset, "project", None) if stream is not None else None
+        if stream is None or project is None:
+            raise Http404
+        require_role(project.pk, request, Role.MANAGER)
+        serializer = StreamOffsetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stream = stream_set_offset(stream=stream, user=actor(request), project_id=project.pk,
+                                   offset_ms=serializer.validated_data.get("offset_ms"),
+                                   accept_proposed=serializer.validated_data["accept_proposed"])
+        return Response({"id": stream.pk, "role": stream.role, "offset_ms": stream.offset_ms,
+                         "proposed_offset_ms": stream.proposed_offset_ms, "offset_confidence": stream.offset_confidence})

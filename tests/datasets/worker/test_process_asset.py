@@ -127,3 +127,21 @@ def test_a_separate_recording_240_ms_late_is_found_within_one_frame(project, imp
     assert abs(lapel_stream.proposed_offset_ms - 240) <= 40
     assert lapel_stream.offset_confidence > 0.5
     assert lapel_stream.offset_ms == 0  # a proposal only: a manager confirms it
+
+
+def test_a_manager_confirms_or_sets_a_stream_offset_and_others_cannot(project, manager, reviewer, outsider,
+                                                                      client_for, make_items) -> None:
+    [task] = make_items(project, 1)
+    stream = task.item.streams.get()
+    url = f"/api/streams/{stream.pk}/"
+    assert client_for(manager).patch(url, {"accept_proposed": True}, format="json").status_code == 409
+    Stream.objects.filter(pk=stream.pk).update(proposed_offset_ms=240, offset_confidence=0.9)
+    assert client_for(reviewer).patch(url, {"accept_proposed": True}, format="json").status_code == 403
+    assert client_for(outsider).patch(url, {"offset_ms": 5}, format="json").status_code == 404
+    assert Stream.objects.get(pk=stream.pk).offset_ms == 0
+    confirmed = client_for(manager).patch(url, {"accept_proposed": True}, format="json")
+    assert confirmed.status_code == 200 and confirmed.json()["offset_ms"] == 240
+    edited = client_for(manager).patch(url, {"offset_ms": -120}, format="json")
+    assert edited.json()["offset_ms"] == -120
+    assert client_for(manager).patch(url, {"offset_ms": "soon"}, format="json").status_code == 400
+    assert Stream.objects.get(pk=stream.pk).offset_ms == -120
