@@ -9,6 +9,7 @@ file) ends the job ``failed`` with a readable message, and the worker carries on
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import shutil
@@ -32,7 +33,7 @@ from annotation.services.exports import (
 )
 from annotation.services.jobs import job_set_progress, job_set_status
 from datasets.exports import FORMATS
-from datasets.exports.base import DeterministicZip
+from datasets.exports.base import DeterministicZip, dumps, loads
 from datasets.exports.manifest import build_manifest, release_hash
 
 __all__ = ["run_export"]
@@ -116,15 +117,48 @@ def _bundle(writer_path: str, out: IO[bytes], inner_name: str, zipped: bool, med
                 _copy_from_storage(key, dst)
 
 
+SNAPSHOT_NAME = "snapshot.jsonl.gz"
+
+
+def _snapshot_records(key: str) -> Iterator[dict[str, Any]]:
+    """The records a release was made from, streamed back from its snapshot in storage."""
+    try:
+        fh = default_storage.open(key, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise ExportError(f"The release snapshot '{key}' is missing from storage.") from exc
+    with fh, gzip.GzipFile(fileobj=fh) as lines:
+        for line in lines:
+            yield loads(line)
+
+
+def _tee(records: Iterable[dict[str, Any]], path: str) -> Iterator[dict[str, Any]]:
+    """Pass records through while writing them to a gzipped JSONL snapshot (mtime 0: same bytes)."""
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as snap:
+        for record in records:
+            snap.write(dumps(record) + b"\n")
+            yield record
+
+
 def write_export(job: Job, project: Project, workdir: str,
                  progress: Callable[[int], None] | None = None) -> tuple[str, dict[str, Any]]:
-    """Write the job's export file into `workdir`; returns (path, result facts)."""
+    """Write the job's export file into `workdir`; returns (path, result facts).
+
+    A release also writes the snapshot of its records (``workdir/snapshot.jsonl.gz``); a remake
+    reads its records from the original release's snapshot, not from the database, so it gives
+    the same bytes even after the annotations have changed.
+    """
     params = job.params
     fmt = FORMATS[params["format"]]
     include_media = params.get("media") == "include"
     total = export_tasks(project, params.get("filters") or {}).count()
     counter = _Counter(job.pk, total, (1, 90))
-    records = counter.wrap(export_records(project, params, on_task=counter.on_task))
+    source = _remade_release(job)
+    if source is not None:
+        records = counter.wrap(_snapshot_records(source.result["snapshot_key"]))
+    else:
+        records = counter.wrap(export_records(project, params, on_task=counter.on_task))
+    if job.release_name:
+        records = _tee(records, f"{workdir}/{SNAPSHOT_NAME}")
     writer_path = f"{workdir}/writer.{fmt.extension}"
     with open(writer_path, "wb") as out:
         try:
@@ -144,12 +178,24 @@ def write_export(job: Job, project: Project, workdir: str,
                   "sha256": sha256, "media_files": len(counter.media) if include_media else 0}
 
 
-def _release(job: Job, project: Project, name: str, facts: dict[str, Any]) -> dict[str, Any]:
-    """The release manifest, built from a second ordered pass over the same records."""
+def _local_snapshot(path: str) -> Iterator[dict[str, Any]]:
+    with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as lines:
+        for line in lines:
+            yield loads(line)
+
+
+def _remade_release(job: Job) -> Job | None:
+    """The release a remake re-makes, when it has a snapshot (releases made before snapshots have none)."""
+    source = Job.objects.filter(pk=job.params.get("remake_of")).first() if job.params.get("remake_of") else None
+    return source if source is not None and source.result.get("snapshot_key") else None
+
+
+def _release(job: Job, project: Project, name: str, facts: dict[str, Any], snapshot: str) -> dict[str, Any]:
+    """The release manifest, built from the snapshot the export was written from."""
     params = job.params
     filters = params.get("filters") or {}
     manifest = build_manifest(
-        project.schema, export_records(project, params), schema_version=project.schema_version,
+        project.schema, _local_snapshot(snapshot), schema_version=project.schema_version,
         agreement=agreement_summary(export_tasks(project, filters)),
         files={name: facts["sha256"]},
         extra={"project": project.pk, "format": params["format"], "include": params["include"],
@@ -174,6 +220,12 @@ def _discard(key: str) -> None:
             default_storage.delete(key)
     except Exception:
         log.exception("could not remove %s", key)
+
+
+def _discard_outputs(job: Job, key: str) -> None:
+    """Remove what a failed attempt may have saved: the export file and the release snapshot."""
+    _discard(key)
+    _discard(export_key(job, SNAPSHOT_NAME))
 
 
 def _fail(job_id: int, message: str) -> None:
@@ -204,7 +256,11 @@ def run_export(self: Any, job_id: int) -> str:
             name = export_file_name(project, job)
             if job.release_name:
                 job_set_progress(job_id, 92)
-                facts.update(_release(job, project, name, facts))
+                snapshot = f"{workdir}/{SNAPSHOT_NAME}"
+                facts.update(_release(job, project, name, facts, snapshot))
+                snapshot_key = export_key(job, SNAPSHOT_NAME)
+                _save(snapshot_key, snapshot)
+                facts["snapshot_key"] = snapshot_key
             if job.params.get("remake_of"):
                 facts.update(_compare_with_release(job, facts))
             key = export_key(job, name)
@@ -213,23 +269,23 @@ def run_export(self: Any, job_id: int) -> str:
         facts.update(file_name=name, mime_type=export_mime_type(job.params))
         job_set_status(job_id, JobStatus.SUCCEEDED, progress=100, result=facts, file_key=key)
     except TRANSIENT as exc:
-        _discard(key)
+        _discard_outputs(job, key)
         if self.request.retries >= MAX_RETRIES:
             _fail(job_id, f"Gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}")
             return "failed"
         log.warning("export %s: transient error, retrying: %s", job_id, exc)
         raise self.retry(exc=exc, countdown=min(300, 5 * 2 ** self.request.retries)) from exc
     except SoftTimeLimitExceeded:
-        _discard(key)
+        _discard_outputs(job, key)
         _fail(job_id, f"The export took longer than {SOFT_TIME_LIMIT} s and was stopped.")
         return "failed"
     except ExportError as exc:
-        _discard(key)
+        _discard_outputs(job, key)
         _fail(job_id, str(exc))
         return "failed"
     except Exception as exc:
         log.exception("export %s failed", job_id)
-        _discard(key)
+        _discard_outputs(job, key)
         _fail(job_id, f"Export failed: {type(exc).__name__}: {exc}")
         return "failed"
     return "succeeded"

@@ -184,6 +184,16 @@ def test_a_release_stores_its_manifest_and_a_remake_gives_the_same_bytes(labeled
                                 "remake_of": release["id"]}
     assert Job.objects.get(pk=remake["id"]).release_name == ""
 
+    # Work goes on after the release: a plain export changes, a remake of the release does not.
+    from annotation.models import Annotation
+
+    changed = Annotation.objects.filter(task__project=project, kind="human").order_by("id").first()
+    Annotation.objects.filter(pk=changed.pk).update(result={"regions": []})
+    _, current = _export(start_export, client, project, {"format": "hf", "include": "all"})
+    assert current != data
+    remade_later, later = _export(start_export, client, project, {"remake_of": release["id"]})
+    assert later == data and remade_later["result"]["same_bytes"] is True
+
     duplicate = start_export(project, {"format": "csv", "release": "v1.0"})
     assert duplicate.status_code == 409
     assert duplicate.json()["field"] == "release"
