@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web import views
+from web import manage_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
@@ -10,4 +10,11 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_page, name="project-page"),
     path("projects/<int:pk>/next/", views.next_task, name="project-next-page"),
     path("tasks/<int:pk>/annotate/", views.editor, name="task-annotate"),
+    path("projects/<int:pk>/manage/", manage_views.manage_page, name="project-manage"),
+    path("projects/<int:pk>/manage/members/", manage_views.member_add, name="project-member-add"),
+    path("projects/<int:pk>/manage/members/<int:user_id>/delete/", manage_views.member_delete, name="project-member-delete"),
+    path("projects/<int:pk>/manage/import/", manage_views.import_items, name="project-import-page"),
+    path("projects/<int:pk>/manage/streams/<int:stream_id>/", manage_views.stream_offset, name="project-stream-offset"),
+    path("projects/<int:pk>/manage/export/", manage_views.start_export, name="project-export-page"),
+    path("projects/<int:pk>/manage/prelabel/", manage_views.start_prelabel, name="project-prelabel-page"),
 ]

@@ -1,0 +1,67 @@
+"""The manager's page: every form calls the same services as the API and reports errors on the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from annotation.models import Job, Membership, Task
+from datasets.models import Stream
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_page_is_for_managers_only(project, manager, reviewer, outsider) -> None:
+    assert _client(manager).get(f"/projects/{project.pk}/manage/").status_code == 200
+    assert _client(reviewer).get(f"/projects/{project.pk}/manage/").status_code == 404
+    assert _client(outsider).get(f"/projects/{project.pk}/manage/").status_code == 404
+    assert _client(reviewer).post(f"/projects/{project.pk}/manage/members/",
+                                  {"username": "reviewer", "role": "manager"}).status_code == 404
+    assert Membership.objects.get(project=project, user=reviewer).role == "reviewer"
+
+
+def test_a_manager_imports_adds_members_and_sees_errors_as_messages(project, manager, outsider) -> None:
+    client = _client(manager)
+    files = [SimpleUploadedFile("notes.txt", b"Alice met Bob in Paris."), SimpleUploadedFile("b.txt", b"Hello.")]
+    page = client.post(f"/projects/{project.pk}/manage/import/", {"files": files}, follow=True)
+    assert "Imported 2 items" in page.content.decode()
+    assert Task.objects.filter(project=project).count() == 2
+
+    client.post(f"/projects/{project.pk}/manage/members/", {"username": "outsider", "role": "annotator"})
+    assert Membership.objects.get(project=project, user=outsider).role == "annotator"
+    bad = client.post(f"/projects/{project.pk}/manage/members/", {"username": "nobody", "role": "annotator"}, follow=True)
+    assert "No user named &#x27;nobody&#x27;." in bad.content.decode()
+
+    junk = client.post(f"/projects/{project.pk}/manage/import/",
+                       {"files": [SimpleUploadedFile("x.mp4", b"\x00\x01junk" * 20)]}, follow=True)
+    assert junk.status_code == 200
+    assert "not a video, audio, image or UTF-8 text" in junk.content.decode()
+    assert Task.objects.filter(project=project).count() == 2
+
+
+def test_a_manager_confirms_a_proposed_offset_and_starts_an_export(project, manager, make_items) -> None:
+    [task] = make_items(project, 1)
+    stream = task.item.streams.get()
+    Stream.objects.filter(pk=stream.pk).update(proposed_offset_ms=240, offset_confidence=0.8)
+    client = _client(manager)
+    assert "240 ms" in client.get(f"/projects/{project.pk}/manage/").content.decode()
+    client.post(f"/projects/{project.pk}/manage/streams/{stream.pk}/", {"offset_ms": ""})
+    assert Stream.objects.get(pk=stream.pk).offset_ms == 240
+    client.post(f"/projects/{project.pk}/manage/streams/{stream.pk}/", {"offset_ms": "-35"})
+    assert Stream.objects.get(pk=stream.pk).offset_ms == -35
+
+    page = client.post(f"/projects/{project.pk}/manage/export/", {"format": "jsonl", "include": "submitted",
+                                                                  "media": "references"}, follow=True)
+    assert "Export #" in page.content.decode()
+    assert Job.objects.get(kind="export").params["format"] == "jsonl"
+    bad = client.post(f"/projects/{project.pk}/manage/export/", {"format": "docx"}, follow=True)
+    assert bad.status_code == 200 and Job.objects.filter(kind="export").count() == 1

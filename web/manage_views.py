@@ -1,0 +1,139 @@
+"""The manager's page of a project: members, import, stream sync, pre-label runs and exports.
+
+Each form posts here and calls the same services as the REST API; errors come back as a
+message on the page, never as a server error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from annotation.api.access import actor
+from annotation.models import Job, Membership, Project, Role
+from annotation.selectors import role_in
+from annotation.services.exports import export_create
+from annotation.services.imports import parse_manifest, project_import
+from annotation.services.prelabel import prelabel_start
+from annotation.services.projects import member_remove, member_set
+from common.errors import DomainError
+from datasets.exports import FORMATS
+from datasets.models import Stream
+from datasets.services.streams import stream_set_offset
+
+
+def _managed(request: HttpRequest, pk: int) -> Project:
+    project = Project.objects.select_related("dataset").filter(pk=pk).first()
+    if project is None or role_in(pk, request.user) != Role.MANAGER:
+        raise Http404
+    return project
+
+
+@login_required
+def manage_page(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _managed(request, pk)
+    streams = (Stream.objects.filter(item__dataset=project.dataset, proposed_offset_ms__isnull=False)
+               .select_related("item").order_by("item_id", "id")[:200])
+    return render(request, "web/manage.html", {
+        "project": project,
+        "members": Membership.objects.filter(project=project).select_related("user").order_by("role", "user__username"),
+        "roles": Role.values,
+        "streams": streams,
+        "formats": sorted(FORMATS),
+        "exports": Job.objects.filter(project=project, kind=Job.Kind.EXPORT).order_by("-id")[:20],
+        "prelabel_jobs": Job.objects.filter(project=project, kind=Job.Kind.PRELABEL).order_by("-id")[:10],
+    })
+
+
+def _act(request: HttpRequest, pk: int, action: Callable[[Project], str]) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("project-manage", pk=pk)
+    project = _managed(request, pk)
+    try:
+        messages.success(request, action(project))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("project-manage", pk=pk)
+
+
+@login_required
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def add(project: Project) -> str:
+        username = request.POST.get("username", "").strip()
+        member = User.objects.filter(username=username).first()
+        if member is None:
+            raise DomainError(f"No user named '{username}'.")
+        member_set(project=project, user=actor(request), member=member, role=request.POST.get("role", ""))
+        return f"{username} is now {request.POST.get('role')}."
+
+    return _act(request, pk, add)
+
+
+@login_required
+def member_delete(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    def remove(project: Project) -> str:
+        member = User.objects.filter(pk=user_id).first()
+        if member is None:
+            raise DomainError("No such member.")
+        member_remove(project=project, user=actor(request), member=member)
+        return f"{member.username} was removed."
+
+    return _act(request, pk, remove)
+
+
+@login_required
+def import_items(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(project: Project) -> str:
+        manifest = request.FILES.get("manifest")
+        records: list[dict[str, Any]] = parse_manifest(manifest.read()) if manifest is not None else []
+        uploads: dict[str, Any] = {str(f.name): f for f in request.FILES.getlist("files")}
+        result = project_import(project=project, user=actor(request), records=records, uploads=uploads)
+        return f"Imported {result['items']} items; their media is being processed."
+
+    return _act(request, pk, run)
+
+
+@login_required
+def stream_offset(request: HttpRequest, pk: int, stream_id: int) -> HttpResponse:
+    def confirm(project: Project) -> str:
+        stream = Stream.objects.filter(pk=stream_id, item__dataset=project.dataset).first()
+        if stream is None:
+            raise DomainError("No such stream in this project.")
+        raw = request.POST.get("offset_ms", "").strip()
+        try:
+            offset = int(raw) if raw else None
+        except ValueError:
+            raise DomainError("The offset must be a whole number of milliseconds.") from None
+        stream_set_offset(stream=stream, user=actor(request), project_id=project.pk, offset_ms=offset,
+                          accept_proposed=offset is None)
+        return f"Stream '{stream.role}' of item {stream.item_id} now starts at {stream.offset_ms} ms."
+
+    return _act(request, pk, confirm)
+
+
+@login_required
+def start_export(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(project: Project) -> str:
+        data = {"format": request.POST.get("format"), "include": request.POST.get("include", "gold"),
+                "media": request.POST.get("media", "references")}
+        if request.POST.get("release", "").strip():
+            data["release"] = request.POST["release"].strip()
+        job = export_create(project=project, user=actor(request), data=data)
+        return f"Export #{job.pk} started."
+
+    return _act(request, pk, run)
+
+
+@login_required
+def start_prelabel(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(project: Project) -> str:
+        job = prelabel_start(project=project, user=actor(request), data={})
+        return f"Pre-label run #{job.pk} started."
+
+    return _act(request, pk, run)
