@@ -14,7 +14,7 @@ from django.db import transaction
 
 from annotation.models import Project
 from annotation.services.imports import project_import
-from annotation.services.projects import member_set, project_create
+from annotation.services.projects import member_set, project_create, project_update
 
 DEMO_PROJECT = "Demo: street interview"
 DEMO_USERS = (("admin", "manager"), ("reviewer", "reviewer"), ("ann_a", "annotator"), ("ann_b", "annotator"))
@@ -38,6 +38,12 @@ DEMO_SCHEMA: dict[str, Any] = {
         {"name": "links", "kind": "relation", "labels": [{"value": "refers_to", "color": "#597ef7", "hotkey": "r"}]},
     ]
 }
+
+DEMO_PRELABELERS = [
+    {"prelabeler": "vad", "track": "speech", "label": "speaker A", "stream": "mic"},
+    {"prelabeler": "align", "track": "words", "stream": "mic", "text_stream": "transcript"},
+    {"prelabeler": "shots", "track": "scene", "label": "outdoor", "stream": "video"},
+]
 
 
 def generate_demo_media(folder: Path, seconds: int = 12) -> dict[str, Path]:
@@ -85,6 +91,7 @@ def demo_setup(*, with_media: bool = True) -> dict[str, Any]:
                                               "and link place names to the speech that mentions them.")
         for username, role in DEMO_USERS[1:]:
             member_set(project=project, user=users["admin"], member=users[username], role=role)
+        project_update(project=project, user=users["admin"], data={"prelabelers": DEMO_PRELABELERS})
         if with_media:
             with tempfile.TemporaryDirectory() as tmp:
                 files = generate_demo_media(Path(tmp))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -33,6 +34,8 @@ def test_demo_bootstrap_works_on_an_empty_sqlite_database(tmp_path: Path) -> Non
     db = sqlite3.connect(tmp_path / "tandem.sqlite3")
     assert db.execute("select count(*) from annotation_project").fetchone() == (1,)
     assert db.execute("select count(*) from annotation_task").fetchone() == (1,)
+    (mapping,) = db.execute("select prelabelers from annotation_project").fetchone()
+    assert [m["prelabeler"] for m in json.loads(mapping)] == ["vad", "align", "shots"]
     roles = dict(db.execute("select u.username, m.role from annotation_membership m join auth_user u on u.id = m.user_id"))
     assert roles == {"admin": "manager", "reviewer": "reviewer", "ann_a": "annotator", "ann_b": "annotator"}
     kinds = sorted(k for (k,) in db.execute("select kind from datasets_asset"))
