@@ -46,15 +46,13 @@ DEMO_PRELABELERS = [
 ]
 
 
+LAPEL_DELAY_MS = 120  # the lapel recorder started late: the sync check should find this
+
+
 def generate_demo_media(folder: Path, seconds: int = 12) -> dict[str, Path]:
-    """A test-pattern video with its own audio, a separate 'lapel mic' recording and a transcript."""
+    """A test-pattern video whose camera mic hears the speech, a lapel recording of the same
+    speech 120 ms late, and the transcript."""
     video, mic, text = folder / "camera.mp4", folder / "lapel.wav", folder / "transcript.txt"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
-         "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-         "-g", "25", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(video)],
-        check=True,
-    )
     speech = folder / "speech.wav"
     if shutil.which("espeak-ng"):
         subprocess.run(["espeak-ng", "-w", str(speech), " ".join(DEMO_SENTENCES)], check=True)
@@ -62,8 +60,15 @@ def generate_demo_media(folder: Path, seconds: int = 12) -> dict[str, Path]:
     else:
         src = ["-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}"]
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", *src, "-af", f"adelay=1000,apad=whole_dur={seconds}", "-t", str(seconds),
-         "-ar", "16000", "-ac", "1", str(mic)],
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
+         *src, "-filter_complex", f"[1:a]adelay=1000,apad=whole_dur={seconds},volume=0.6[a]",
+         "-map", "0:v", "-map", "[a]", "-t", str(seconds), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "25",
+         "-c:a", "aac", "-movflags", "+faststart", str(video)],
+        check=True,
+    )
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", *src, "-af", f"adelay={1000 + LAPEL_DELAY_MS},apad=whole_dur={seconds}",
+         "-t", str(seconds), "-ar", "16000", "-ac", "1", str(mic)],
         check=True,
     )
     text.write_text(" ".join(DEMO_SENTENCES) + "\n", encoding="utf-8")
