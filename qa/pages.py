@@ -15,6 +15,7 @@ from annotation.selectors import has_role, role_in
 from qa import plots
 from qa.models import ReviewItem
 from qa.selectors import project_agreement, review_queue
+from qa.selectors_quality import annotator_quality
 
 
 def _reviewer_project(request: HttpRequest, pk: int) -> tuple[Project, str]:
@@ -57,7 +58,23 @@ def dashboard_context(project: Project) -> dict[str, Any]:
 @login_required
 def quality_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     project, role = _reviewer_project(request, pk)
-    return render(request, "qa/quality.html", {"project": project, "role": role, **dashboard_context(project)})
+    context: dict[str, Any] = {"project": project, "role": role, **dashboard_context(project)}
+    if role == Role.MANAGER:  # annotator quality is for managers, not for an annotator's peers
+        annotators = annotator_quality(project)
+        context["annotators"] = annotators
+        context["prelabel_use"] = prelabel_totals(annotators)
+    return render(request, "qa/quality.html", context)
+
+
+def prelabel_totals(annotators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per pre-labeler: suggestions offered in submitted work, and how many were kept, changed, deleted."""
+    totals: dict[str, dict[str, int]] = {}
+    for row in annotators:
+        for model, counts in row["prelabel"].items():
+            cell = totals.setdefault(model, {"offered": 0, "unchanged": 0, "changed": 0, "deleted": 0})
+            for key in cell:
+                cell[key] += counts.get(key, 0)
+    return [{"model": model, **cell} for model, cell in sorted(totals.items())]
 
 
 @login_required

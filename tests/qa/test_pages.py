@@ -36,6 +36,27 @@ def test_the_dashboard_renders_every_plot_and_the_queue_for_a_manager(disputed, 
     assert ">1.00</td>" in html
 
 
+def test_annotator_quality_is_on_the_managers_dashboard_only(disputed, trio, manager, reviewer) -> None:
+    html = _client(manager).get(f"/projects/{trio.pk}/quality/").content.decode()
+    assert 'data-testid="annotator-quality"' in html and 'data-testid="prelabel-use"' in html
+    rows = re.findall(r"<tr><td>(annotator_\w+|\w+)</td><td>(\d+)</td>", html)
+    assert len(rows) == 3 and {submitted for _, submitted in rows} == {"1"}  # three annotators, one task each
+    reviewer_html = _client(reviewer).get(f"/projects/{trio.pk}/quality/").content.decode()
+    assert 'data-testid="annotator-quality"' not in reviewer_html
+
+
+def test_prelabel_totals_add_up_each_models_counts_over_annotators() -> None:
+    from qa.pages import prelabel_totals
+
+    rows = [{"prelabel": {"vad": {"offered": 4, "unchanged": 3, "changed": 1, "deleted": 0}}},
+            {"prelabel": {"vad": {"offered": 4, "unchanged": 1, "changed": 0, "deleted": 3},
+                          "shots": {"offered": 2, "unchanged": 2, "changed": 0, "deleted": 0}}}]
+    assert prelabel_totals(rows) == [
+        {"model": "shots", "offered": 2, "unchanged": 2, "changed": 0, "deleted": 0},
+        {"model": "vad", "offered": 8, "unchanged": 4, "changed": 1, "deleted": 3},
+    ]
+
+
 def test_the_dashboard_is_404_for_outsiders_and_annotators(disputed, trio, outsider, annotator_a) -> None:
     assert _client(outsider).get(f"/projects/{trio.pk}/quality/").status_code == 404
     assert _client(annotator_a).get(f"/projects/{trio.pk}/quality/").status_code == 404
