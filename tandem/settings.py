@@ -193,6 +193,15 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "media"
 
+# One cache all processes share: throttles and login counters must see every worker's requests.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+}
+TANDEM_LOGIN_FAILURES = env_int("TANDEM_LOGIN_FAILURES", 10, "Failed browser logins per user and address per window")
+TANDEM_LOGIN_WINDOW = env_int("TANDEM_LOGIN_WINDOW", 600, "Window of the login failure count, seconds")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the editor reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
