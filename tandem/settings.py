@@ -101,21 +101,20 @@ LOGOUT_REDIRECT_URL = "/login/"
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local", "local or s3")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media"), "Local storage root"))
 MEDIA_URL = "/media-not-public/"
+# Read whether or not S3 is on, so every variable is declared in one list (tandem/env.py).
+_s3_options = {
+    "bucket_name": env_str("STORAGE_BUCKET", "tandem", "S3 bucket"),
+    "endpoint_url": env_str("STORAGE_ENDPOINT_URL", "", "S3 endpoint (minio: http://minio:9000)") or None,
+    "access_key": env_str("STORAGE_ACCESS_KEY", "", "S3 access key"),
+    "secret_key": env_str("STORAGE_SECRET_KEY", "", "S3 secret key"),
+    "region_name": env_str("STORAGE_REGION", "us-east-1", "S3 region"),
+    "querystring_auth": True,
+    "querystring_expire": env_int("STORAGE_URL_EXPIRE", 300, "Signed URL lifetime, seconds"),
+    "file_overwrite": False,
+    "default_acl": None,
+}
 if STORAGE_BACKEND == "s3":
-    _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("STORAGE_BUCKET", "tandem", "S3 bucket"),
-            "endpoint_url": env_str("STORAGE_ENDPOINT_URL", "", "S3 endpoint (minio: http://minio:9000)") or None,
-            "access_key": env_str("STORAGE_ACCESS_KEY", "", "S3 access key"),
-            "secret_key": env_str("STORAGE_SECRET_KEY", "", "S3 secret key"),
-            "region_name": env_str("STORAGE_REGION", "us-east-1", "S3 region"),
-            "querystring_auth": True,
-            "querystring_expire": env_int("STORAGE_URL_EXPIRE", 300, "Signed URL lifetime, seconds"),
-            "file_overwrite": False,
-            "default_acl": None,
-        },
-    }
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
 else:
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
