@@ -159,6 +159,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "annotation.models.TaskStatus",
+        "JobStatusEnum": "annotation.models.JobStatus",
+        "AssetStatusEnum": "datasets.models.AssetStatus",
+        "AnnotationStatusEnum": "annotation.models.AnnotationStatus",
+        "ReviewStateEnum": "qa.models.ReviewState",
+    },
 }
 
 # Celery: kombu's filesystem transport unless REDIS_URL / CELERY_BROKER_URL names a server.
@@ -213,6 +220,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = _https
     SECURE_HSTS_SECONDS = 31_536_000 if _https else 0
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
+    SECURE_HSTS_PRELOAD = _https
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _https else None
 
 LOGGING = {

@@ -29,7 +29,7 @@ class PrelabelJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     project = serializers.IntegerField()
     kind = serializers.CharField()
-    status = serializers.ChoiceField(JobStatus.values)
+    status = serializers.ChoiceField(JobStatus.choices)
     progress = serializers.IntegerField(min_value=0, max_value=100)
     error = serializers.CharField()
     params = serializers.JSONField(help_text="prelabelers, tasks (null: all) and the mapping snapshot it runs with")
