@@ -76,6 +76,12 @@ def _audio(stream: Stream, stack: ExitStack) -> str:
     asset = stream.asset
     if not any(s.get("type") == "audio" for s in asset.meta.get("streams", [])):
         raise InputError(f"stream '{stream.role}' (asset {asset.pk}, {asset.kind}) has no audio")
+    return _local_file(stream, stack)
+
+
+def _local_file(stream: Stream, stack: ExitStack) -> str:
+    """A local path of the stream's file, open until the batch is done."""
+    asset = stream.asset
     try:
         path = str(stack.enter_context(local_copy(asset)))
     except OSError as exc:
@@ -128,6 +134,8 @@ def build_input(prelabeler: PreLabeler, entry: dict[str, Any], streams: dict[str
             item["audio"] = _audio(stream, stack)
         if "video" in prelabeler.needs:
             item.update(_shots(stream))
+            if getattr(prelabeler, "reads_video_file", False):
+                item["video"] = _local_file(stream, stack)
     if "text" in prelabeler.needs:
         item["text"] = _text(_stream(streams, entry["text_stream"]))
     return item

@@ -11,7 +11,9 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
@@ -78,4 +80,35 @@ def corrupt_file(media_dir: Path) -> Path:
     """Bytes that no demuxer accepts, with an audio-like name."""
     path = media_dir / "corrupt.wav"
     path.write_bytes(b"RIFF\x00\x00\x00\x00garbage-not-a-wave-file" * 10)
+    return path
+
+
+# A video whose shots show known words, for the OCR pre-labeler.
+FPS = 25
+TITLED_SHOTS = [("WELCOME HOME", 50), ("", 50), ("BREAKING NEWS", 50)]  # (text on screen, frames)
+
+
+def _frame(text: str, shade: int) -> np.ndarray:
+    image = Image.new("RGB", (640, 360), (shade, shade, shade))
+    if text:
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((40, 130, 600, 230), fill=(255, 255, 255))
+        draw.text((60, 150), text, fill=(0, 0, 0), font=ImageFont.load_default(size=56))
+    return np.asarray(image)
+
+
+@pytest.fixture(scope="module")
+def titled_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ocr") / "titles.mp4"
+    proc = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "640x360",
+         "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+        stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for i, (text, frames) in enumerate(TITLED_SHOTS):
+        frame = _frame(text, 40 + 60 * i).tobytes()
+        for _ in range(frames):
+            proc.stdin.write(frame)
+    proc.stdin.close()
+    assert proc.wait() == 0
     return path
