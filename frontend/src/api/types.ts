@@ -22,6 +22,8 @@ export interface Asset {
   width: number | null;
   height: number | null;
   waveform_levels: number[];
+  /** Probe metadata; the waveform reads the audio stream's sample rate. */
+  meta?: { streams?: { type?: string; sample_rate?: number | null }[] } | null;
   media_url: string;
   waveform_url: string;
   shots_url: string;

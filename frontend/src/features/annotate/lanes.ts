@@ -10,6 +10,50 @@ const LANE_PX = 30;
 /** Above this many visible regions a lane keeps no DOM nodes and hit-tests by binary search only. */
 const DOM_REGION_LIMIT = 300;
 const EDGE_PX = 5;
+const HITS_SETTLE_MS = 150;
+
+/** One DOM hit target over a region (for pointer hits, tooltips and test ids). */
+interface HitSpec {
+  className: string;
+  testid: string;
+  regionId: string;
+  layer: string;
+  label: string;
+  title: string;
+  left: string;
+  width: string;
+  top: string;
+  height: string;
+}
+
+/**
+ * Make the hit layer hold exactly these targets, reusing its existing nodes and writing only what
+ * changed: scrolling then moves a few hundred nodes instead of rebuilding them every frame.
+ */
+function syncHits(box: HTMLElement, specs: HitSpec[]): void {
+  const nodes = box.children;
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i];
+    let el = nodes[i] as HTMLElement | undefined;
+    if (!el) {
+      el = document.createElement("div");
+      box.append(el);
+    }
+    if (el.className !== s.className) el.className = s.className;
+    const d = el.dataset;
+    if (d.testid !== s.testid) d.testid = s.testid;
+    if (d.regionId !== s.regionId) d.regionId = s.regionId;
+    if (d.layer !== s.layer) d.layer = s.layer;
+    if (d.label !== s.label) d.label = s.label;
+    if (el.title !== s.title) el.title = s.title;
+    const st = el.style;
+    if (st.left !== s.left) st.left = s.left;
+    if (st.width !== s.width) st.width = s.width;
+    if (st.top !== s.top) st.top = s.top;
+    if (st.height !== s.height) st.height = s.height;
+  }
+  while (nodes.length > specs.length) (box.lastChild as ChildNode).remove();
+}
 
 interface LaneView {
   lane: Lane;
@@ -40,6 +84,8 @@ export class LanesView {
   private views: LaneView[] = [];
   private drag: Drag | null = null;
   private pendingDraw = false;
+  private viewKey = "";
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private painter: LanePainter;
 
   constructor(private wb: Workbench) {
@@ -113,8 +159,22 @@ export class LanesView {
   }
 
   drawAll(): void {
+    // While the window moves (wheel, drag, zoom) the lanes keep no DOM hit targets (pointer hits
+    // use the binary search): repositioning hundreds of nodes every frame costs more than the
+    // drawing. They come back once the window has been still for HITS_SETTLE_MS.
+    const vp = this.wb.viewport;
+    const key = `${vp.startMs}:${vp.msPerPx}:${vp.widthPx}`;
+    const moving = key !== this.viewKey;
+    this.viewKey = key;
+    if (moving) {
+      if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = null;
+        this.requestDraw();
+      }, HITS_SETTLE_MS);
+    }
     this.drawRuler();
-    for (const v of this.views) this.drawLane(v);
+    for (const v of this.views) this.drawLane(v, moving);
     this.drawOverview();
     this.placePlayhead();
   }
@@ -169,7 +229,7 @@ export class LanesView {
     }
   }
 
-  private drawLane(v: LaneView): void {
+  private drawLane(v: LaneView, moving: boolean): void {
     const vp = this.wb.viewport;
     const ctx = this.sizeCanvas(v.canvas, LANE_PX);
     const W = vp.widthPx;
@@ -184,7 +244,7 @@ export class LanesView {
       ctx.fillStyle = "#e63946";
       ctx.fillRect(x0, LANE_PX - 3, Math.max(2, x1 - x0), 3);
     }
-    const hitNodes: HTMLElement[] = [];
+    const hitSpecs: HitSpec[] = [];
     let visibleTotal = 0;
     const slot = v.lane.layers.length > 1 ? (LANE_PX - 4) / v.lane.layers.length : LANE_PX - 4;
     v.lane.layers.forEach((layer, li) => {
@@ -202,17 +262,18 @@ export class LanesView {
           const point = idx.starts[i] === idx.ends[i];
           const left = point ? x0 - 4 : Math.max(-2, x0);
           const width = point ? 8 : Math.max(3, Math.min(W + 2, x1) - left);
-          hitNodes.push(
-            h("div", {
-              class: `tl-hit${layer.style === "suggestion" ? " suggestion" : ""}`,
-              testid: `${layer.testidPrefix}${r.id}`,
-              "data-region-id": r.id,
-              "data-layer": layer.key,
-              "data-label": r.label ?? "",
-              title: `${r.label ?? r.text ?? ""} ${formatMs(idx.starts[i])}–${formatMs(idx.ends[i])}`,
-              style: `left:${left}px;width:${width}px;top:${y}px;height:${hgt}px`,
-            }),
-          );
+          hitSpecs.push({
+            className: `tl-hit${layer.style === "suggestion" ? " suggestion" : ""}`,
+            testid: `${layer.testidPrefix}${r.id}`,
+            regionId: r.id,
+            layer: layer.key,
+            label: r.label ?? "",
+            title: `${r.label ?? r.text ?? ""} ${formatMs(idx.starts[i])}–${formatMs(idx.ends[i])}`,
+            left: `${left}px`,
+            width: `${width}px`,
+            top: `${y}px`,
+            height: `${hgt}px`,
+          });
         }
       }
     });
@@ -232,8 +293,7 @@ export class LanesView {
       ctx.fillStyle = "rgba(30, 30, 30, 0.18)";
       ctx.fillRect(vp.timeToPx(a), 2, (b - a) / vp.msPerPx, LANE_PX - 4);
     }
-    clear(v.hits);
-    if (visibleTotal <= DOM_REGION_LIMIT) v.hits.append(...hitNodes);
+    syncHits(v.hits, visibleTotal <= DOM_REGION_LIMIT && !moving ? hitSpecs : []);
   }
 
   private drawOverview(): void {

@@ -2,17 +2,22 @@
  * Waveform display with peaks.js, fed the server's precomputed peaks (never decoded here):
  * the JSON is fetched through the API client (same-origin session) and handed over as `waveformData`.
  *
+ * Only the level the current zoom needs is fetched (the coarsest one still as fine as the
+ * screen, see timeline/waveformlevels.ts), and swapped with `setSource` when the zoom moves past it,
+ * so a three-hour recording opens with kilobytes of peaks instead of megabytes.
+ *
  * peaks.js fits the single-clock design through its external `player` option: the adapter below
  * reads and seeks the one Clock, so peaks keeps no time of its own. The zoom view does not scroll
  * or zoom by itself either: it follows the shared Viewport. Below the finest precomputed level
  * (finer than peaks can draw) the zoom view renders a narrower window at the finest level and is
  * stretched horizontally with a CSS transform, so it stays aligned with the lanes down to single
- * frames.
+ * frames; the same stretch covers the moment while a finer level is on its way.
  */
 import Peaks, { type PeaksInstance, type PlayerAdapter, type WaveformZoomView } from "peaks.js";
 import { h } from "../../dom";
 import type { ApiClient } from "../../api/client";
 import type { Asset, WaveformJson } from "../../api/types";
+import { levelFor, samplesPerPixel } from "../../timeline/waveformlevels";
 import type { Workbench } from "./workbench";
 
 export interface WaveformSource {
@@ -21,7 +26,7 @@ export interface WaveformSource {
 }
 
 /** The peaks.js player adapter bound to the clock (times in asset seconds: timeline minus offset). */
-export function clockPlayerAdapter(wb: Workbench, offsetMs: number): PlayerAdapter {
+export function clockPlayerAdapter(wb: Workbench, offsetMs: number): PlayerAdapter & { setSource: () => Promise<void> } {
   let unsubs: (() => void)[] = [];
   let last = -Infinity;
   return {
@@ -56,10 +61,19 @@ export function clockPlayerAdapter(wb: Workbench, offsetMs: number): PlayerAdapt
     isSeeking: () => false,
     getCurrentTime: () => Math.max(0, (wb.clock.timeMs - offsetMs) / 1000),
     getDuration: () => wb.clock.durationMs / 1000,
+    // peaks.setSource swaps waveform levels only; the media stays with the clock's elements
+    setSource: () => Promise.resolve(),
     seek(s) {
       wb.clock.seek(Math.round(s * 1000 + offsetMs));
     },
   };
+}
+
+/** The sample rate the server probed for the asset's audio, when it says. */
+function probedSampleRate(asset: Asset): number | null {
+  const streams = asset.meta?.streams ?? [];
+  const audio = streams.find((st) => st.type === "audio" && typeof st.sample_rate === "number" && st.sample_rate > 0);
+  return audio?.sample_rate ?? null;
 }
 
 export class WaveformView {
@@ -69,9 +83,15 @@ export class WaveformView {
   private zoomInner: HTMLElement;
   private peaks: PeaksInstance | null = null;
   private zoomview: WaveformZoomView | null = null;
-  private sampleRate = 0;
-  private finest: number;
+  private sampleRate: number;
+  private levels: number[];
+  /** The level peaks.js holds now (samples per pixel). */
+  private loaded = 0;
+  /** The level being fetched or swapped in, if any. */
+  private loading: number | null = null;
+  private cache = new Map<number, WaveformJson>();
   private applying = false;
+  private zoomKey = "";
   error: string | null = null;
 
   constructor(
@@ -83,27 +103,46 @@ export class WaveformView {
     this.zoomBox = h("div", { class: "wf-zoom", testid: "waveform" }, this.zoomInner);
     this.overviewEl = h("div", { class: "wf-overview", testid: "waveform-overview" });
     this.el = this.zoomBox;
-    const levels = [...src.asset.waveform_levels].filter((n) => n > 0).sort((a, b) => a - b);
-    this.finest = levels[0] ?? 256;
+    this.levels = [...src.asset.waveform_levels].filter((n) => n > 0).sort((a, b) => a - b);
+    if (!this.levels.length) this.levels = [256];
+    // Without a probed rate, guess high: the first level is then coarse, and corrected once the data tells the rate.
+    this.sampleRate = probedSampleRate(src.asset) ?? 48000;
   }
 
-  /** Create the peaks.js instance once the containers are in the document. */
+  private wanted(): number {
+    return levelFor(this.levels, samplesPerPixel(this.wb.viewport.msPerPx, this.sampleRate));
+  }
+
+  private async fetchLevel(level: number): Promise<WaveformJson> {
+    const hit = this.cache.get(level);
+    if (hit) return hit;
+    const json = await this.api.waveform(this.src.asset.waveform_url, level);
+    const got = json.samples_per_pixel;
+    if (got !== level) {
+      // the server answered another level than asked: stop asking for that one
+      this.levels = [...new Set([...this.levels.filter((lv) => lv !== level), got])].sort((a, b) => a - b);
+    }
+    this.cache.set(got, json);
+    return json;
+  }
+
+  /** Create the peaks.js instance once the containers are in the document, with the level the view needs now. */
   async init(): Promise<void> {
-    const levels = [...this.src.asset.waveform_levels].filter((n) => n > 0).sort((a, b) => a - b);
     let json: WaveformJson;
     try {
-      json = await this.api.waveform(this.src.asset.waveform_url, this.finest);
+      json = await this.fetchLevel(this.wanted());
     } catch (e) {
       this.fail(e instanceof Error ? e.message : String(e));
       return;
     }
+    const level = json.samples_per_pixel;
     return new Promise((resolve) => {
       Peaks.init(
         {
           zoomview: { container: this.zoomInner, autoScroll: false, wheelMode: "none", playheadColor: "rgba(0,0,0,0)", showPlayheadTime: false, waveformColor: "#7d8ba1" },
           overview: { container: this.overviewEl, playheadColor: "#d62828", waveformColor: "#aab4c3", highlightColor: "#4f8cff" },
           waveformData: { json },
-          zoomLevels: levels.length ? levels : [this.finest],
+          zoomLevels: [level],
           keyboard: false,
           player: clockPlayerAdapter(this.wb, this.src.offsetMs),
           showAxisLabels: false,
@@ -117,6 +156,7 @@ export class WaveformView {
             return;
           }
           this.peaks = peaks;
+          this.loaded = level;
           this.sampleRate = peaks.getWaveformData().sample_rate;
           this.zoomview = peaks.views.getView("zoomview");
           this.zoomview?.enableSeek(true);
@@ -131,6 +171,8 @@ export class WaveformView {
           });
           this.wb.events.on("viewport", () => this.sync());
           this.sync();
+          this.zoomBox.dataset.waveformLevel = String(level);
+          this.zoomBox.dataset.waveform = "ready";
           resolve();
         },
       );
@@ -140,22 +182,52 @@ export class WaveformView {
   private fail(message: string): void {
     this.error = message;
     this.zoomBox.dataset.error = message;
+    this.zoomBox.dataset.waveform = "error";
     this.zoomBox.append(h("div", { class: "wf-error", text: `Waveform unavailable: ${message}` }));
+  }
+
+  /**
+   * Bring the level the current zoom needs (finer when zoomed in, coarser when zoomed out so
+   * resampling stays cheap); the view keeps drawing the level it has (stretched) meanwhile.
+   */
+  private async switchTo(level: number): Promise<void> {
+    if (this.loading !== null || !this.peaks) return;
+    this.loading = level;
+    try {
+      const json = await this.fetchLevel(level);
+      const got = json.samples_per_pixel;
+      if (this.wanted() === got && got !== this.loaded && this.peaks) {
+        const peaks = this.peaks;
+        // zoomLevels is read by setSource at run time, though the typings leave it out
+        const options = { waveformData: { json }, zoomLevels: [got] } as Parameters<PeaksInstance["setSource"]>[0];
+        await new Promise<void>((resolve, reject) => peaks.setSource(options, (err) => (err ? reject(err) : resolve())));
+        this.loaded = got;
+        this.zoomBox.dataset.waveformLevel = String(got);
+      }
+    } catch (e) {
+      this.wb.status(`Waveform level ${level} unavailable: ${e instanceof Error ? e.message : String(e)}`);
+      this.levels = this.levels.filter((lv) => lv !== level || lv === this.loaded);
+    } finally {
+      this.loading = null;
+    }
+    this.sync();
   }
 
   /** Make the zoom view show exactly the viewport's window. */
   sync(): void {
     const zv = this.zoomview;
-    if (!zv || !this.sampleRate) return;
+    if (!zv || !this.sampleRate || !this.loaded) return;
+    const want = this.wanted();
+    if (want !== this.loaded) void this.switchTo(want);
     const vp = this.wb.viewport;
-    const spp = (vp.msPerPx * this.sampleRate) / 1000;
+    const spp = samplesPerPixel(vp.msPerPx, this.sampleRate);
     this.applying = true;
     try {
       let stretch = 1;
       let scale = Math.round(spp);
-      if (spp < this.finest) {
-        stretch = this.finest / spp;
-        scale = this.finest;
+      if (spp < this.loaded) {
+        stretch = this.loaded / spp;
+        scale = this.loaded;
       }
       const innerW = Math.max(10, Math.round(vp.widthPx / stretch));
       if (this.zoomInner.style.width !== `${innerW}px`) {
@@ -163,7 +235,12 @@ export class WaveformView {
         zv.fitToContainer();
       }
       this.zoomInner.style.transform = stretch === 1 ? "" : `scaleX(${stretch})`;
-      zv.setZoom({ scale });
+      // setZoom redraws the whole view: only when the scale or the data changed, not on every scroll
+      const key = `${this.loaded}:${scale}:${innerW}`;
+      if (key !== this.zoomKey) {
+        zv.setZoom({ scale });
+        this.zoomKey = key;
+      }
       zv.setStartTime(Math.max(0, (vp.startMs - this.src.offsetMs) / 1000));
     } finally {
       this.applying = false;
