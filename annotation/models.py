@@ -24,6 +24,11 @@ class Project(TimeStamped):
     overlap = models.PositiveSmallIntegerField(default=1)
     agreement_threshold = models.FloatField(default=0.6)
     agreement_measure = models.CharField(max_length=32, default="time_sliced_alpha")
+    # How a task that agrees becomes gold: by majority, only when all agree, or never (a person decides).
+    merge_rule = models.CharField(
+        max_length=16, default="majority",
+        choices=[("majority", "majority"), ("unanimous", "unanimous"), ("review", "review")],
+    )
     everyone_share = models.FloatField(default=0.0)
     honeypot_rate = models.FloatField(default=0.0)
     audit_rate = models.FloatField(default=0.0)

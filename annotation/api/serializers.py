@@ -23,7 +23,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         model = Project
         fields = [
             "id", "name", "instructions", "schema", "schema_version", "overlap", "agreement_threshold",
-            "agreement_measure", "everyone_share", "honeypot_rate", "audit_rate", "prelabelers",
+            "agreement_measure", "merge_rule", "everyone_share", "honeypot_rate", "audit_rate", "prelabelers",
             "role", "counts", "created_at",
         ]
         read_only_fields = ["schema_version", "created_at"]

@@ -19,6 +19,7 @@ PROJECT_FIELDS = (
     "overlap",
     "agreement_threshold",
     "agreement_measure",
+    "merge_rule",
     "everyone_share",
     "honeypot_rate",
     "audit_rate",

@@ -67,11 +67,12 @@ def _content(region: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def merged_result(
-    schema: Mapping[str, Any], versions: Mapping[str, Mapping[str, Any]]
+    schema: Mapping[str, Any], versions: Mapping[str, Mapping[str, Any]], min_support: int | None = None
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """Automatic gold: majority merge on segment tracks, exact agreement required elsewhere.
 
-    Segments go through merge_majority (majority label, median boundaries); attributes are kept
+    Segments go through merge_majority (majority label, median boundaries; ``min_support``
+    annotators must agree on a region, a strict majority by default); attributes are kept
     when every supporter gave the same ones. Other tracks have no majority rule, so they merge
     only when every annotator drew exactly the same regions; otherwise the task needs a person
     and the names of those tracks come back instead of a result. Relations name region ids that
@@ -85,7 +86,7 @@ def merged_result(
         own = {n: [r for r in versions[n].get("regions", []) if r.get("track") == tname] for n in names}
         if kind == "segment":
             per = {n: [(r["start_ms"], r["end_ms"], r.get("label")) for r in own[n]] for n in names}
-            for i, m in enumerate(merge_majority(per)):
+            for i, m in enumerate(merge_majority(per, min_support=min_support)):
                 region: dict[str, Any] = {"id": f"{tname}-{i + 1}", "track": tname, "label": m["label"],
                                           "start_ms": int(m["start_ms"]), "end_ms": int(m["end_ms"])}
                 given = [_closest(own[n], m).get("attributes") for n in m["supporters"]]
@@ -134,6 +135,8 @@ def triage(task_id: int, row: TaskAgreement, rng: random.Random | None = None) -
     versions = submitted_versions(task)
     conflicts = conflicts_for(schema, versions)
     reasons = _reasons(task, row, conflicts, rng or random.Random())
+    if task.project.merge_rule == "review":
+        reasons.append({"kind": "review_all"})
     if task.review_items.exclude(state="resolved").exists() or reasons:
         review_enqueue(task=task, reasons=reasons, conflicts=conflicts)
         return "review"
@@ -141,10 +144,11 @@ def triage(task_id: int, row: TaskAgreement, rng: random.Random | None = None) -
     if existing:
         task_set_status(task, TaskStatus.GOLD)
         return "gold"
-    result, unmerged = merged_result(schema, versions)
+    unanimous = task.project.merge_rule == "unanimous"
+    result, unmerged = merged_result(schema, versions, min_support=len(versions) if unanimous else None)
     if result is None:
         review_enqueue(task=task, reasons=[{"kind": "no_majority", "tracks": unmerged}], conflicts=conflicts)
         return "review"
     gold_write(task=task, result=result, user=None, automatic=True,
-               detail={"rule": "merge_majority", "annotators": sorted(versions)})
+               detail={"rule": f"merge_majority ({task.project.merge_rule})", "annotators": sorted(versions)})
     return "gold"

@@ -87,6 +87,31 @@ def test_an_agreeing_task_gets_automatic_gold_with_median_boundaries(
     assert not ReviewItem.objects.filter(task=task).exists()
 
 
+def test_with_merge_rule_review_even_an_agreeing_task_goes_to_a_person(
+        trio, make_items, annotate, eager, annotator_a, annotator_b, annotator_c) -> None:
+    trio.merge_rule = "review"
+    trio.save(update_fields=["merge_rule"])
+    (task,) = make_items(trio, 1, duration_ms=DURATION_MS)
+    annotate(trio, [(user, task, result_of([(1000, 5000, "speech")])) for user in (annotator_a, annotator_b, annotator_c)])
+    task.refresh_from_db()
+    assert task.status == "review"
+    assert ReviewItem.objects.get(task=task).reasons == [{"kind": "review_all"}]
+    assert not Annotation.objects.filter(task=task, kind="gold").exists()
+
+
+def test_merge_rule_unanimous_keeps_only_regions_every_annotator_drew(
+        trio, make_items, annotate, eager, annotator_a, annotator_b, annotator_c) -> None:
+    trio.merge_rule = "unanimous"
+    trio.agreement_threshold = -1.0  # route on the merge rule alone
+    trio.save(update_fields=["merge_rule", "agreement_threshold"])
+    (task,) = make_items(trio, 1, duration_ms=DURATION_MS)
+    both = [(1000, 5000, "speech"), (8000, 9000, "music")]
+    annotate(trio, [(annotator_a, task, result_of(both)), (annotator_b, task, result_of(both)),
+                    (annotator_c, task, result_of(both[:1]))])
+    gold = Annotation.objects.get(task=task, kind="gold")
+    assert [(r["start_ms"], r["end_ms"], r["label"]) for r in gold.result["regions"]] == [(1000, 5000, "speech")]
+
+
 def test_recomputing_a_task_is_idempotent(disputed) -> None:
     from qa.tasks import compute_task_agreement
 
