@@ -112,6 +112,7 @@ _s3_options = {
     "querystring_expire": env_int("STORAGE_URL_EXPIRE", 300, "Signed URL lifetime, seconds"),
     "file_overwrite": False,
     "default_acl": None,
+    "signature_version": "s3v4",
 }
 if STORAGE_BACKEND == "s3":
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}

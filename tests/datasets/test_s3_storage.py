@@ -1,0 +1,52 @@
+"""On S3 storage (django-storages against moto's in-process S3), media is served by a short-lived signed URL."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import boto3
+import pytest
+from django.core.files.storage import default_storage
+from moto import mock_aws
+
+from annotation.services.assignments import task_next
+from annotation.services.imports import project_import
+from tandem import settings as tandem_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def s3(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="tandem-test")
+        settings.STORAGE_BACKEND = "s3"
+        # The production options (signing, expiry), pointed at the test bucket.
+        options = {**tandem_settings._s3_options, "bucket_name": "tandem-test", "access_key": "testing",
+                   "secret_key": "testing", "endpoint_url": None}
+        settings.STORAGES = {**settings.STORAGES,
+                             "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}}
+        yield  # the settings fixture's STORAGES change resets default_storage (Django's setting_changed)
+
+
+def test_media_on_s3_answers_with_a_signed_url_that_expires(s3: None, project, manager, annotator_a, client_for) -> None:
+    text = io.BytesIO(b"Alice met Bob in Paris.")
+    result = project_import(project=project, user=manager, records=[{"streams": [{"role": "t", "upload": "t.txt"}]}],
+                            uploads={"t.txt": text})
+    task = task_next(project=project, user=annotator_a)
+    assert task is not None and task.pk == result["task_ids"][0]
+    asset = task.item.streams.get().asset
+    assert default_storage.exists(asset.storage_key)
+    response = client_for(annotator_a).get(f"/api/assets/{asset.pk}/media")
+    assert response.status_code == 302
+    url = urlparse(response["Location"])
+    query = parse_qs(url.query)
+    assert url.path.endswith(asset.storage_key)
+    assert query["X-Amz-Expires"] == ["300"] and "X-Amz-Signature" in query
+    assert boto3.client("s3", region_name="us-east-1").get_object(
+        Bucket="tandem-test", Key=asset.storage_key)["Body"].read() == b"Alice met Bob in Paris."
