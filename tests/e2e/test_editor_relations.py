@@ -10,7 +10,6 @@ import pytest
 
 from annotation.models import Annotation
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 TEXT = "Alice met Bob in Paris."
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
