@@ -38,16 +38,19 @@ def gold_write(
     user: User | None,
     automatic: bool = False,
     detail: dict[str, Any] | None = None,
+    honeypot: bool = False,
 ) -> Annotation:
     """Validate ``result`` against the project schema and store it as the task's gold; task → gold.
 
     An existing gold annotation gets a new version (its history stays in revisions); the task's
     status moves to ``gold`` through its state machine, so writing gold for a task that is still
     open raises InvalidTransition (409) before anything is stored. ``detail`` goes to the audit event.
+    A honeypot's known answer (``honeypot=True``) is written before anyone labels the task, so the
+    task stays open.
     """
     task = Task.objects.select_for_update().select_related("project", "item").get(pk=task.pk)
     checked = result_check(task.project, task, result)
-    if task.status != TaskStatus.GOLD:
+    if task.status != TaskStatus.GOLD and not honeypot:
         task_set_status(task, TaskStatus.GOLD)
     now = timezone.now()
     gold = Annotation.objects.select_for_update().filter(task=task, kind=AnnotationKind.GOLD).first()

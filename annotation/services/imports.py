@@ -52,6 +52,25 @@ def parse_manifest(data: bytes | str) -> list[dict[str, Any]]:
     return records
 
 
+def _honeypots(project: Project, user: User, records: list[dict[str, Any]], task_ids: list[int]) -> None:
+    """Lines with a known answer (``"gold": {"regions": [...]}``) become honeypot tasks.
+
+    A honeypot looks like any task to an annotator; every annotator may get it (at the project's
+    honeypot rate), and their work on it is scored against the known answer.
+    """
+    from annotation.services.gold import gold_write
+
+    for n, (record, task_id) in enumerate(zip(records, task_ids, strict=True), start=1):
+        if "gold" not in record:
+            continue
+        Task.objects.filter(pk=task_id).update(is_honeypot=True, for_everyone=True)
+        task = Task.objects.select_related("project", "item").get(pk=task_id)
+        try:
+            gold_write(task=task, result=record["gold"], user=user, honeypot=True, detail={"honeypot": True})
+        except InvalidInput as exc:
+            raise InvalidInput(f"line {n}.gold: {exc.detail}", **exc.extra) from exc
+
+
 def everyone_shares(n: int, share: float) -> list[bool]:
     """Which of ``n`` new tasks every annotator labels: evenly spread, ``floor(n * share)`` of them.
 
@@ -84,6 +103,7 @@ def project_import(
          for item_id, for_everyone in zip(item_ids, everyone_shares(len(item_ids), project.everyone_share), strict=True)],
     )
     Project.objects.filter(pk=project.pk).update(task_count=F("task_count") + len(task_ids))
+    _honeypots(project, user, records, task_ids)
     if len(task_ids) >= ANALYZE_AFTER and len(task_ids) * 2 >= project.task_count + len(task_ids) \
             and connection.vendor == "postgresql":
         # An import that at least doubles the project leaves the planner's statistics stale (an
