@@ -1,0 +1,206 @@
+"""Load harness: 50 simulated annotators against gunicorn + PostgreSQL + Redis on 127.0.0.1.
+
+Creates a scratch database (default tandem_load), migrates it, starts gunicorn, creates a project
+(overlap 2) and its items through the REST API, then lets the annotators take tasks, save drafts
+every few seconds and submit for a bounded time and request count. Afterwards it checks the
+database against every acknowledged save, runs the two-writers race on one annotation, and prints
+one table.
+
+Run: .venv/bin/python bench/load/run.py            (300 s)
+     .venv/bin/python bench/load/run.py --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from annotators import DURATION_MS, SCHEMA, TEXT, RaceOutcome, Stats, annotator, race
+from server import recreate_database, server_env, setup_django, start_gunicorn, stop
+from verify import Verdict, over_overlap, verify
+
+MANAGER_PASSWORD = "load-manager-pass-123"
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--seconds", type=float, default=300.0, help="duration of the load phase")
+    p.add_argument("--annotators", type=int, default=50)
+    p.add_argument("--items", type=int, default=2000)
+    p.add_argument("--max-requests", type=int, default=100_000, help="hard cap on load-phase requests")
+    p.add_argument("--race-rounds", type=int, default=200)
+    p.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
+                   help="seconds between two saves of one annotator")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/tandem_load")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/14",
+                   help="a Redis database of its own: submits queue agreement jobs there")
+    return p.parse_args()
+
+
+def make_users(n: int) -> tuple[str, list[str]]:
+    """The manager (password login) and n annotators with API tokens, written through the ORM."""
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    User.objects.create_user("load-manager", password=MANAGER_PASSWORD, is_staff=True)
+    users = User.objects.bulk_create([User(username=f"load-ann-{i:02d}", password="!") for i in range(n + 1)])
+    tokens = Token.objects.bulk_create([Token(key=Token.generate_key(), user=u) for u in users])
+    return "load-manager", [t.key for t in tokens]
+
+
+def setup_project(base: str, items: int, annotators: int) -> tuple[int, float]:
+    """Token login, project, members and the import, all through the public API; returns (project, import s)."""
+    with httpx.Client(base_url=base, timeout=120) as c:
+        r = c.post("/api/auth/token/", data={"username": "load-manager", "password": MANAGER_PASSWORD})
+        r.raise_for_status()
+        c.headers["Authorization"] = f"Token {r.json()['token']}"
+        r = c.post("/api/projects/", json={"name": "load", "schema": SCHEMA, "overlap": 2})
+        r.raise_for_status()
+        project = int(r.json()["id"])
+        for i in range(annotators + 1):
+            c.post(f"/api/projects/{project}/members/", json={"username": f"load-ann-{i:02d}", "role": "annotator"}).raise_for_status()
+        records = [{"external_id": f"load-{i}", "duration_ms": DURATION_MS, "streams": [{"role": "transcript", "text": TEXT}]}
+                   for i in range(items)]
+        t0 = time.perf_counter()
+        r = c.post(f"/api/projects/{project}/import/", json={"items": records})
+        r.raise_for_status()
+        return project, time.perf_counter() - t0
+
+
+def watch_overlap(stop_event: threading.Event, found: list[str], checks: list[int]) -> None:
+    """Sample the overlap invariant every 2 s while the load runs (its own database connection)."""
+    from django.db import connection
+
+    try:
+        while not stop_event.wait(2.0):
+            found.extend(over_overlap())
+            checks[0] += 1
+    finally:
+        connection.close()
+
+
+async def load(base: str, project: int, tokens: list[str], args: argparse.Namespace) -> tuple[Stats, list[int], float]:
+    stats = Stats(max_requests=args.max_requests)
+    deadline = time.monotonic() + args.seconds
+    # Idle connections are dropped by the client before gunicorn's 2 s keep-alive closes them under a request.
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2, keepalive_expiry=1.0)
+    clients = [httpx.AsyncClient(base_url=base, headers={"Authorization": f"Token {t}"}, timeout=30, limits=limits)
+               for t in tokens]
+    t0 = time.monotonic()
+    try:
+        done = await asyncio.gather(*(annotator(c, project, stats, deadline, seed, tuple(args.think))
+                                      for seed, c in enumerate(clients)))
+    finally:
+        for c in clients:
+            await c.aclose()
+    return stats, list(done), time.monotonic() - t0
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(k) for k, _ in rows)
+    vwidth = max(len(v) for _, v in rows)
+    lines = [f"| {'measure'.ljust(width)} | {'result'.ljust(vwidth)} |", f"|{'-' * (width + 2)}|{'-' * (vwidth + 2)}|"]
+    lines += [f"| {k.ljust(width)} | {v.ljust(vwidth)} |" for k, v in rows]
+    return "\n".join(lines)
+
+
+def report(args: argparse.Namespace, stats: Stats, submitted: list[int], wall: float, import_s: float,
+           verdict: Verdict, live: list[str], live_checks: int, outcome: RaceOutcome, queued_jobs: int,
+           load_requests: int) -> str:
+    saves = stats.latency_ms.get("save", [])
+    every = [v for lat in stats.latency_ms.values() for v in lat]
+    five = sum(n for (_, code), n in stats.statuses.items() if code >= 500)
+    race_saves = stats.latency_ms.get("race", [])
+    rows = [
+        ("annotators x duration (s)", f"{args.annotators} x {wall:.0f}"),
+        ("items imported (one API request)", f"{args.items} in {import_s * 1000:.0f} ms"),
+        ("requests (load phase + race)", f"{stats.requests}"),
+        ("throughput, load phase", f"{load_requests / wall:.1f} req/s"),
+        ("acknowledged saves (PUT 200)", f"{len(saves)} ({len(saves) / wall:.1f}/s)"),
+        ("tasks submitted", f"{sum(submitted)}"),
+        ("save latency p50 / p95 / p99", f"{pct(saves, 50):.1f} / {pct(saves, 95):.1f} / {pct(saves, 99):.1f} ms"),
+        ("next-task latency p50 / p95", f"{pct(stats.latency_ms.get('next', []), 50):.1f} / {pct(stats.latency_ms.get('next', []), 95):.1f} ms"),
+        ("submit latency p50 / p95", f"{pct(stats.latency_ms.get('submit', []), 50):.1f} / {pct(stats.latency_ms.get('submit', []), 95):.1f} ms"),
+        ("all requests p50 / p95 / p99", f"{pct(every, 50):.1f} / {pct(every, 95):.1f} / {pct(every, 99):.1f} ms"),
+        ("5xx responses", f"{five}"),
+        ("transport errors", f"{len(stats.transport_errors)}"),
+        ("unexpected 4xx / version answers", f"{len(stats.unexpected)}"),
+        ("acknowledged changes checked in DB", f"{verdict.acks_checked}"),
+        ("lost updates", f"{len(verdict.lost)}"),
+        ("final version != last acknowledged", f"{len(verdict.final_version_mismatch)}"),
+        ("server echo != sent result", f"{stats.echo_mismatches}"),
+        ("tasks over overlap (live checks / end)", f"{len(live)} in {live_checks} / {len(verdict.over_overlap)}"),
+        ("task submitted_count drift", f"{len(verdict.counter_drift)}"),
+        ("race rounds: exactly one 200", f"{outcome.exactly_one_winner} / {outcome.rounds}"),
+        ("race rounds: 409 with current_version", f"{outcome.loser_409_with_current_version} / {outcome.rounds}"),
+        ("race PUT p50 / p95", f"{pct(race_saves, 50):.1f} / {pct(race_saves, 95):.1f} ms"),
+        ("agreement jobs queued in Redis", f"{queued_jobs}"),
+    ]
+    return table(rows)
+
+
+def main() -> None:
+    args = parse_args()
+    var_dir = Path(tempfile.mkdtemp(prefix="tandem-load-"))
+    recreate_database(args.database_url)
+    env = server_env(args.database_url, args.redis_url, var_dir)
+    setup_django(args.database_url, args.redis_url, var_dir)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import redis
+
+    broker = redis.Redis.from_url(args.redis_url)
+    broker.delete("media")
+    _, tokens = make_users(args.annotators)
+    log = var_dir / "gunicorn.log"
+    proc = start_gunicorn(env, args.port, args.workers, args.threads, log)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        project, import_s = setup_project(base, args.items, args.annotators)
+        stop_event, live, checks = threading.Event(), list[str](), [0]
+        watcher = threading.Thread(target=watch_overlap, args=(stop_event, live, checks), daemon=True)
+        watcher.start()
+        stats, submitted, wall = asyncio.run(load(base, project, tokens[:-1], args))
+        stop_event.set()
+        watcher.join()
+        load_requests = stats.requests
+        outcome = asyncio.run(race(base, tokens[-1], project, args.race_rounds, stats))
+    finally:
+        stop(proc)
+    queued = int(broker.llen("media"))
+    broker.delete("media")  # no worker consumes this scratch queue
+    verdict = verify(stats.acks)
+    print(report(args, stats, submitted, wall, import_s, verdict, live, checks[0], outcome, queued, load_requests))
+    problems: list[Any] = [*stats.server_errors[:5], *stats.transport_errors[:5], *stats.unexpected[:5],
+                           *verdict.lost[:5], *verdict.final_version_mismatch[:5], *verdict.over_overlap[:5],
+                           *live[:5], *verdict.counter_drift[:5], *outcome.failures[:5]]
+    for line in problems:
+        print("  !", line)
+    if log.exists() and log.stat().st_size:
+        print(f"gunicorn error log: {log} ({log.stat().st_size} bytes)")
+    else:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    if problems:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
