@@ -15,6 +15,7 @@ from annotation.models import Project, Task, TaskStatus
 from common.audit import audit
 from common.bulk import insert_rows
 from common.errors import InvalidInput
+from common.parsers import loads_without_nul
 from datasets.services.items import items_import
 
 MAX_MANIFEST_LINES = 100_000
@@ -33,18 +34,22 @@ def parse_manifest(data: bytes | str) -> list[dict[str, Any]]:
         return []
     if text.startswith("["):
         try:
-            records = json.loads(text)
+            records = loads_without_nul(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"Manifest is not valid JSON: {exc.msg} at line {exc.lineno}.") from exc
+        except ValueError as exc:
+            raise InvalidInput(f"Manifest: {exc}.") from exc
     else:
         records = []
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                records.append(loads_without_nul(line))
             except json.JSONDecodeError as exc:
                 raise InvalidInput(f"Manifest line {n} is not valid JSON: {exc.msg}.") from exc
+            except ValueError as exc:
+                raise InvalidInput(f"Manifest line {n}: {exc}.") from exc
     if not isinstance(records, list):
         raise InvalidInput("Manifest must be JSON lines or a JSON array of items.")
     if len(records) > MAX_MANIFEST_LINES:

@@ -93,8 +93,6 @@ def _get_operations_with_query(schema: dict[str, Any]) -> list[tuple[str, list[s
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a NUL byte in ?reason= of the review queue reaches PostgreSQL and "
-                                       "answers 500 (qa/api/review.py, DataError)")
 def test_a_nul_byte_in_any_query_parameter_gets_no_server_error(targets: dict[str, int], manager: Any,
                                                                 client_for: Any) -> None:
     client = client_for(manager)
