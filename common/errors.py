@@ -45,6 +45,16 @@ class UnsupportedMedia(DomainError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 
+class StorageUnavailable(DomainError):
+    """Storage could not keep a file (I/O error, unreachable bucket): nothing was kept; try again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+class StorageFull(DomainError):
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+
+
 class Forbidden(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
 

@@ -52,7 +52,7 @@ def asset_create_from_file(
         finally:
             fileobj.seek(0)
         status = "ready"
-    key = store(fileobj, asset_key(dataset.pk, sha256, name))
+    key = store(fileobj, asset_key(dataset.pk, sha256, name), size)
     asset = Asset.objects.create(
         dataset=dataset, kind=kind, storage_key=key, original_name=name[:255], size=size, sha256=sha256,
         created_by=user, meta=meta, status=status,

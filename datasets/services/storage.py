@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 import unicodedata
@@ -11,7 +12,7 @@ from typing import IO
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 
-from common.errors import InvalidInput
+from common.errors import InvalidInput, StorageFull, StorageUnavailable
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 CHUNK = 1024 * 1024
@@ -50,11 +51,33 @@ def hash_file(fileobj: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def store(fileobj: IO[bytes], key: str) -> str:
-    """Save to storage under ``key`` unless identical content is already there."""
+def store(fileobj: IO[bytes], key: str, size: int) -> str:
+    """Save ``size`` bytes to storage under ``key`` (which names their content hash).
+
+    A file already at the key with the same size is that content and is kept; one of another size
+    is what a failed write left behind and is replaced. A failed write removes what it left and
+    raises StorageFull (507) or StorageUnavailable (503): nothing half-written stays visible.
+    """
     if default_storage.exists(key):
-        return key
-    return default_storage.save(key, File(fileobj))
+        if default_storage.size(key) == size:
+            return key
+        default_storage.delete(key)
+    try:
+        return default_storage.save(key, File(fileobj))
+    except OSError as exc:
+        _delete_quietly(key)
+        if exc.errno == errno.ENOSPC:
+            raise StorageFull("Storage is full: the file was not kept. Try again once space is freed.") from exc
+        raise StorageUnavailable(f"Storage could not write the file ({exc.strerror or exc}); nothing was kept. "
+                                 "Try again.") from exc
+
+
+def _delete_quietly(key: str) -> None:
+    try:
+        if default_storage.exists(key):
+            default_storage.delete(key)
+    except OSError:
+        pass
 
 
 def iter_range(key: str, start: int, end: int) -> Iterable[bytes]:

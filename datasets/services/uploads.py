@@ -8,6 +8,8 @@ disk; the last one turns the file into an asset exactly as a direct upload would
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from common.errors import Conflict, InvalidInput, TooLarge
+from common.errors import Conflict, InvalidInput, StorageFull, StorageUnavailable, TooLarge
 from datasets.models import Asset, Dataset, Upload
 from datasets.services.assets import asset_create_from_file
 from datasets.services.storage import safe_name
@@ -57,14 +59,22 @@ def upload_append(*, upload: Upload, offset: int, chunks: Iterator[bytes], lengt
         if offset + length > locked.size:
             raise InvalidInput(f"The chunk would end at byte {offset + length}, past the declared size {locked.size}.")
         written = 0
-        with open(locked.temp_path, "r+b") as fh:
-            fh.seek(offset)
-            fh.truncate()
-            for chunk in chunks:
-                written += len(chunk)
-                if written > length:
-                    break
-                fh.write(chunk)
+        try:
+            with open(locked.temp_path, "r+b") as fh:
+                fh.seek(offset)
+                fh.truncate()
+                for chunk in chunks:
+                    written += len(chunk)
+                    if written > length:
+                        break
+                    fh.write(chunk)
+        except OSError as exc:
+            # The chunk is not kept: the client sends it again from the same offset.
+            with contextlib.suppress(OSError):
+                os.truncate(locked.temp_path, offset)
+            if exc.errno == errno.ENOSPC:
+                raise StorageFull("The server's disk is full: the chunk was not kept.", offset=offset) from exc
+            raise StorageUnavailable(f"The chunk could not be written ({exc.strerror or exc}).", offset=offset) from exc
         if written != length:
             # A short or long body is not appended: the next try starts again at the same offset.
             os.truncate(locked.temp_path, offset)

@@ -49,7 +49,6 @@ class _DiskFillsUp:
         self.real.close()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an OSError from storage.save escapes as a 500 (datasets/services/storage.py store)")
 def test_a_storage_save_that_raises_oserror_gets_a_clear_status_and_leaves_nothing(stored_files: Any,
         project: Any, manager: Any, client_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(self: FileSystemStorage, name: str, content: Any) -> str:
@@ -63,8 +62,6 @@ def test_a_storage_save_that_raises_oserror_gets_a_clear_status_and_leaves_nothi
     assert "detail" in response.json()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a disk filling up mid-write leaves the partial file at the final key "
-                                       "(Django's FileSystemStorage does not remove it) and the 500 escapes")
 def test_a_disk_full_mid_write_leaves_no_partial_file(stored_files: Any, project: Any, manager: Any, client_for: Any,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     real_fdopen = os.fdopen
@@ -76,8 +73,6 @@ def test_a_disk_full_mid_write_leaves_no_partial_file(stored_files: Any, project
     assert response.status_code in (503, 507)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: after a disk-full failure the same upload again is recorded with the "
-                                       "truncated file (store() keeps an existing key without checking it)")
 def test_the_same_upload_after_a_disk_full_failure_is_stored_whole(project: Any, manager: Any, client_for: Any,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     data = _wav()

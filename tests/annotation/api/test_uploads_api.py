@@ -113,3 +113,43 @@ def test_the_asset_of_a_finished_upload_can_be_imported_as_an_item(project, mana
                            [{"external_id": "long", "streams": [{"role": "mic", "asset": asset_id}]}], format="json")
     assert response.status_code == 201
     assert response.json()["items"] == 1
+
+
+def test_a_chunk_the_disk_cannot_hold_gets_507_and_the_upload_resumes_from_the_same_offset(
+        project, manager, client_for, wav: bytes, monkeypatch) -> None:
+    import builtins
+    import errno
+
+    client = client_for(manager)
+    upload = _start(client, project, len(wav))
+    assert _patch(client, upload["url"], 0, wav[:1000]).status_code == 200
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def __enter__(self) -> Any:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def seek(self, pos: int) -> None:
+            self.fh.seek(pos)
+
+        def truncate(self) -> None:
+            self.fh.truncate()
+
+        def write(self, chunk: bytes) -> None:
+            self.fh.write(chunk[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(builtins, "open", lambda path, mode="r", *a, **k: Full(real_open(path, mode, *a, **k))
+                      if str(path).endswith(".part") and mode == "r+b" else real_open(path, mode, *a, **k))
+        full = _patch(client, upload["url"], 1000, wav[1000:])
+    assert full.status_code == 507
+    assert full.json()["offset"] == 1000
+    assert Path(Upload.objects.get().temp_path).stat().st_size == 1000
+    assert _patch(client, upload["url"], 1000, wav[1000:]).status_code == 200
