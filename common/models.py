@@ -28,3 +28,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class PendingDispatch(models.Model):
+    """A background job that could not be handed to the broker (it was down); sent again later.
+
+    Rows are written only after the change that asked for the job is committed, so a broker
+    outage never fails the request or loses the job: the next successful dispatch, a worker
+    starting, or ``manage.py dispatch_pending`` sends them.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["task_name"], name="pending_dispatch_task_idx")]

@@ -5,9 +5,18 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
 
 app = Celery("tandem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def send_kept_jobs(**kwargs: object) -> None:
+    """Jobs kept while the broker was down go out as soon as a worker is up again."""
+    from common.dispatch import dispatch_pending
+
+    dispatch_pending()

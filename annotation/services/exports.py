@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from annotation.models import JOB_TRANSITIONS, Job, JobStatus, Project, TaskStatus
 from common.audit import audit
+from common.dispatch import enqueue_on_commit
 from common.errors import Conflict, InvalidInput
 from common.states import check_transition
 from datasets.exports import FORMATS
@@ -145,7 +146,6 @@ def export_create(*, project: Project, user: Any, data: Any) -> Job:
     A job with the same params still queued or running answers 409 with that job; a release
     name already used in the project answers 409 too.
     """
-    from annotation.tasks.exports import run_export
 
     if isinstance(data, Mapping) and "remake_of" in data:
         params = _remake_params(project, data)
@@ -169,13 +169,12 @@ def export_create(*, project: Project, user: Any, data: Any) -> Job:
             raise Conflict(f"Release '{release}' already exists in this project.", field="release") from None
         audit(user, "export.create", job, project_id=project.pk, **params)
         job_id = job.pk
-        transaction.on_commit(lambda: run_export.delay(job_id))
+        enqueue_on_commit("annotation.tasks.exports.run_export", job_id)
     return job
 
 
 def export_retry(*, job: Job, user: Any) -> Job:
     """Send a failed export back to the queue (failed → queued); any other state is a 409."""
-    from annotation.tasks.exports import run_export
 
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
@@ -188,7 +187,7 @@ def export_retry(*, job: Job, user: Any) -> Job:
         locked.save(update_fields=["status", "progress", "error", "result", "file_key", "updated_at"])
         audit(user, "export.retry", locked, project_id=locked.project_id)
         job_id = locked.pk
-        transaction.on_commit(lambda: run_export.delay(job_id))
+        enqueue_on_commit("annotation.tasks.exports.run_export", job_id)
     return locked
 
 

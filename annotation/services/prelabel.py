@@ -18,6 +18,7 @@ from annotation.models import Job, JobStatus, Prediction, Project, Task
 from annotation.prelabel import registry
 from annotation.schema import ResultContext, ResultError, validate_result
 from common.audit import audit
+from common.dispatch import enqueue_on_commit
 from common.errors import Conflict, InvalidInput
 
 MAPPING_KEYS = ("prelabeler", "track", "label", "stream", "text_stream", "options")
@@ -148,7 +149,6 @@ def prelabel_start(*, project: Project, user: Any, data: Any) -> Job:
     A pre-label job of the project still queued or running answers 409 with that job: runs of one
     project write the same prediction rows, so they go one at a time.
     """
-    from annotation.tasks.prelabel import run_prelabel
 
     if data is None:
         data = {}
@@ -177,7 +177,7 @@ def prelabel_start(*, project: Project, user: Any, data: Any) -> Job:
         audit(user, "prelabel.start", job, project_id=project.pk, prelabelers=names,
               tasks=len(task_ids) if task_ids is not None else "all")
         job_id = job.pk
-        transaction.on_commit(lambda: run_prelabel.delay(job_id))
+        enqueue_on_commit("annotation.tasks.prelabel.run_prelabel", job_id)
     return job
 
 

@@ -7,8 +7,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
-from django.db import transaction
 
+from common.dispatch import enqueue_on_commit
 from common.errors import InvalidInput, TooLarge, UnsupportedMedia
 from common.states import check_transition
 from datasets.models import ASSET_TRANSITIONS, Asset, AssetKind, Dataset
@@ -80,9 +80,7 @@ def asset_create_from_key(*, dataset: Dataset, key: str, user: User | None) -> A
 
 
 def asset_queue_processing(asset: Asset) -> None:
-    from datasets.tasks import process_asset
-
-    transaction.on_commit(lambda: process_asset.delay(asset.pk))
+    enqueue_on_commit("datasets.tasks.process_asset", asset.pk)
 
 
 def asset_set_status(asset: Asset, status: str, **fields: Any) -> None:

@@ -15,6 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotation.models import Annotation, Task
+from common.models import PendingDispatch
 from datasets.models import Asset
 from tandem.celery import app
 
@@ -80,8 +81,6 @@ def test_annotators_take_tasks_and_save_while_redis_is_down(transactional_db: No
     assert Annotation.objects.get().result == {"regions": [region]}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the k-th submit answers 500 when the agreement job cannot be queued "
-                                       "(qa/receivers.py: compute_task_agreement.delay in on_commit raises OperationalError)")
 def test_the_submit_that_completes_a_task_does_not_answer_500_while_redis_is_down(
         transactional_db: None, broker_down: str, project: Any, annotator_a: Any, annotator_b: Any,
         make_items: Any, client_for: Any) -> None:
@@ -95,10 +94,10 @@ def test_the_submit_that_completes_a_task_does_not_answer_500_while_redis_is_dow
         statuses.append(client.post(f"/api/annotations/{draft['id']}/submit/", {"version": 1}, format="json").status_code)
     assert Task.objects.get().status == "complete"  # committed before the queueing failed
     assert statuses == [200, 200]
+    kept = PendingDispatch.objects.get()
+    assert (kept.task_name, kept.args) == ("qa.tasks.compute_task_agreement", [task.pk])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an import with media answers 500 when its processing job cannot be "
-                                       "queued (datasets/services/assets.py: process_asset.delay in on_commit raises)")
 def test_an_import_whose_media_job_cannot_be_queued_does_not_answer_500(
         transactional_db: None, broker_down: str, project: Any, manager: Any, client_for: Any) -> None:
     client = client_for(manager)
@@ -107,3 +106,5 @@ def test_an_import_whose_media_job_cannot_be_queued_does_not_answer_500(
                            format="multipart")
     assert Asset.objects.get().status == "pending"  # committed before the queueing failed
     assert response.status_code in (201, 202, 503)
+    kept = PendingDispatch.objects.get()
+    assert (kept.task_name, kept.args) == ("datasets.tasks.process_asset", [Asset.objects.get().pk])

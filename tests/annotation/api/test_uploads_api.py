@@ -34,10 +34,10 @@ def _patch(client: Any, url: str, offset: int, chunk: bytes) -> Any:
 
 def test_chunks_appended_in_order_become_an_asset(project, manager, client_for, wav: bytes,
                                                   django_capture_on_commit_callbacks: Any, monkeypatch: Any) -> None:
-    from datasets.tasks import process_asset
+    from common import dispatch
 
-    queued: list[int] = []
-    monkeypatch.setattr(process_asset, "delay", queued.append)
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(dispatch, "enqueue", lambda name, *args: queued.append((name, *args)))
     client = client_for(manager)
     upload = _start(client, project, len(wav))
     assert (upload["offset"], upload["asset"]) == (0, None)
@@ -54,7 +54,7 @@ def test_chunks_appended_in_order_become_an_asset(project, manager, client_for, 
 
     assert stored.sha256 == hashlib.sha256(wav).hexdigest()
     assert not Path(Upload.objects.get().temp_path).exists()
-    assert queued == [asset["id"]]
+    assert queued == [("datasets.tasks.process_asset", asset["id"])]
 
 
 def test_a_wrong_offset_gets_409_with_the_offset_to_resume_from(project, manager, client_for, wav: bytes) -> None:
