@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +11,12 @@ from annotation.models import Annotation
 from annotation.services.annotations import annotation_save
 from datasets.tasks import process_asset
 from tests.datasets.worker.conftest import ffmpeg
+from tests.e2e.conftest import login
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
-        page = context.new_page()
-        yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -50,12 +34,6 @@ def media_task(project: Any, import_files: Any, tmp_path: Path, annotator_a: Any
     return task
 
 
-def _login(page: Any, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_test_id("username").fill(username)
-    page.get_by_test_id("password").fill(f"{username}-pass-123")
-    page.get_by_test_id("login").click()
-    page.wait_for_url("**/")
 
 
 def _open_next_task(page: Any, project: Any) -> None:
@@ -69,7 +47,7 @@ def _own_annotation(task: Any, user: Any) -> Annotation:
 
 
 def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project: Any, media_task: Any, annotator_a: Any) -> None:
-    _login(page, "annotator_a")
+    login(page, "annotator_a")
     _open_next_task(page, project)
     page.get_by_test_id("play").click()
     page.wait_for_function("window.tandemEditor.clock.timeMs > 0", timeout=10_000)
@@ -110,7 +88,7 @@ def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project:
 
 
 def test_a_save_that_lost_the_race_shows_the_conflict_banner(page: Any, project: Any, media_task: Any, annotator_a: Any) -> None:
-    _login(page, "annotator_a")
+    login(page, "annotator_a")
     _open_next_task(page, project)
     page.wait_for_function("window.tandemEditor.version >= 1")
     annotation = _own_annotation(media_task, annotator_a)

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from annotation.models import Annotation
+from tests.e2e.conftest import login
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 TEXT = "Alice met Bob in Paris."
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
-        yield context.new_page()
-        browser.close()
 
 
-def _login(page: Any, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_test_id("username").fill(username)
-    page.get_by_test_id("password").fill(f"{username}-pass-123")
-    page.get_by_test_id("login").click()
-    page.wait_for_url("**/")
 
 
 def _drag_select(page: Any, testid: str, start: int, end: int) -> None:
@@ -85,7 +64,7 @@ def test_an_annotator_links_a_text_span_to_a_segment_with_the_relation_key(
     page: Any, project: Any, make_items: Any, annotator_a: Any
 ) -> None:
     (task,) = make_items(project, 1, text=TEXT, duration_ms=10_000)
-    _login(page, "annotator_a")
+    login(page, "annotator_a")
     page.get_by_test_id(f"start-{project.pk}").click()
     page.wait_for_url("**/annotate/")
     page.wait_for_selector("#tandem-editor[data-ready='true']", timeout=30_000)
