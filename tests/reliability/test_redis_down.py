@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from kombu import pools as kombu_pools
 
 from annotation.models import Annotation, Task
 from common.models import PendingDispatch
@@ -45,6 +46,9 @@ def _reconnect(url: str) -> None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu also caches producer pools per connection URL, process-wide; a cached one for the
+    # restored URL would still hold the pool closed above ("Acquire on closed pool" later).
+    kombu_pools.reset()
 
 
 def test_the_broker_really_is_unreachable(broker_down: str) -> None:
