@@ -63,18 +63,22 @@ def _hash_file(path: str) -> tuple[str, int]:
 
 
 class _Counter:
-    """Counts what passes through the record stream and reports progress every N tasks."""
+    """Counts what passes through the record stream and reports progress when its percentage moves."""
 
     def __init__(self, job_id: int, total: int, span: tuple[int, int]) -> None:
         self.job_id, self.total, self.span = job_id, max(total, 1), span
         self.tasks = self.items = self.regions = 0
+        self.reported = span[0]
         self.media: dict[str, str] = {}  # storage key -> asset kind, first appearance order
 
     def on_task(self) -> None:
         self.tasks += 1
         if self.tasks % PROGRESS_EVERY == 0:
             lo, hi = self.span
-            job_set_progress(self.job_id, lo + (hi - lo) * self.tasks // self.total)
+            progress = lo + (hi - lo) * self.tasks // self.total
+            if progress != self.reported:  # at most one UPDATE per percent, however large the export
+                self.reported = progress
+                job_set_progress(self.job_id, progress)
 
     def wrap(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for record in records:

@@ -117,7 +117,7 @@ def test_a_failing_writer_fails_the_job_leaves_no_file_and_retry_succeeds(labele
     assert _stored_exports() == [f"{labeled.project.pk}/{job['id']}/{done['result']['file_name']}"]
     # succeeded is final: a second retry is a conflict
     assert client.post(f"/api/exports/{job['id']}/retry/").status_code == 409
-    assert list(AuditEvent.objects.filter(target_id=str(job["id"])).order_by("id").values_list("action", flat=True)) == [
+    assert list(AuditEvent.objects.filter(target_type="job", target_id=str(job["id"])).order_by("id").values_list("action", flat=True)) == [
         "export.create", "export.retry"]
 
 
