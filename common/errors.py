@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -66,6 +67,12 @@ class InvalidTransition(Conflict):
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response({"detail": exc.detail, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database went away (restart, failover): nothing was written; the client may retry.
+        response = Response({"detail": "The database is unavailable for a moment; try again."},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = "5"
+        return response
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "Request body too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):

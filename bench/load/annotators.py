@@ -74,6 +74,8 @@ class Stats:
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
+    server_error_times: list[tuple[float, int]] = field(default_factory=list)
+    ambiguous: int = 0  # 409s right after a save whose answer was lost: it may have been committed
     transport_errors: list[str] = field(default_factory=list)
     acks: list[Ack] = field(default_factory=list)
     echo_mismatches: int = 0
@@ -96,6 +98,7 @@ class Stats:
         self.statuses[(op, response.status_code)] += 1
         if response.status_code >= 500:
             self.server_errors.append(f"{op} {method} {url} -> {response.status_code}: {response.text[:300]}")
+            self.server_error_times.append((time.monotonic(), response.status_code))
         return response
 
 
@@ -124,6 +127,7 @@ async def annotator(client: httpx.AsyncClient, project_id: int, stats: Stats, de
         annotation_id, version = body["id"], body["version"]
         if r.status_code == 201:
             _ack(stats, "create", annotation_id, body, result)
+        uncertain = False  # the last save's answer was lost (5xx/transport): it may have been committed
         for _ in range(rng.randint(2, 5)):
             await asyncio.sleep(rng.uniform(*think))
             if time.monotonic() >= deadline or not stats.budget_left():
@@ -132,13 +136,18 @@ async def annotator(client: httpx.AsyncClient, project_id: int, stats: Stats, de
             r = await stats.call(client, "save", "PUT", f"/api/annotations/{annotation_id}/",
                                  {"result": result, "version": version})
             if r is None or r.status_code >= 500:
+                uncertain = True
                 continue  # not acknowledged: the next save carries the same version
             if r.status_code == 200:
+                uncertain = False
                 body = r.json()
                 if body["version"] != version + 1:
                     stats.unexpected.append(f"save {annotation_id} v{version} answered version {body['version']}")
                 version = body["version"]
                 _ack(stats, "save", annotation_id, body, result)
+            elif r.status_code == 409 and uncertain:
+                stats.ambiguous += 1  # the lost save was committed after all; carry on from the server's version
+                version = r.json().get("current_version", version)
             elif r.status_code == 409:
                 stats.unexpected.append(f"single writer got 409 on {annotation_id} v{version}: {r.text[:200]}")
                 version = r.json().get("current_version", version)

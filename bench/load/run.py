@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -38,6 +40,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--race-rounds", type=int, default=200)
     p.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
                    help="seconds between two saves of one annotator")
+    p.add_argument("--restart-postgres-at", type=float, default=None, metavar="SECONDS",
+                   help="restart the machine's PostgreSQL this many seconds into the load")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--threads", type=int, default=4)
@@ -79,14 +83,36 @@ def setup_project(base: str, items: int, annotators: int) -> tuple[int, float]:
 
 def watch_overlap(stop_event: threading.Event, found: list[str], checks: list[int]) -> None:
     """Sample the overlap invariant every 2 s while the load runs (its own database connection)."""
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     try:
         while not stop_event.wait(2.0):
-            found.extend(over_overlap())
+            try:
+                found.extend(over_overlap())
+            except OperationalError:
+                connection.close()  # the database is restarting; sample again next time
+                continue
             checks[0] += 1
     finally:
         connection.close()
+
+
+def restart_postgres_later(at: float, window: list[float]) -> threading.Thread:
+    """Restart the local PostgreSQL cluster ``at`` seconds from now; ``window`` gets (down, up) times."""
+
+    def run() -> None:
+        time.sleep(at)
+        version = sorted(os.listdir("/etc/postgresql"))[0]
+        window.append(time.monotonic())
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
+                       capture_output=True, timeout=120)
+        while subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], check=False).returncode != 0:
+            time.sleep(0.2)
+        window.append(time.monotonic())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
 
 
 async def load(base: str, project: int, tokens: list[str], args: argparse.Namespace) -> tuple[Stats, list[int], float]:
@@ -178,7 +204,12 @@ def main() -> None:
         stop_event, live, checks = threading.Event(), list[str](), [0]
         watcher = threading.Thread(target=watch_overlap, args=(stop_event, live, checks), daemon=True)
         watcher.start()
+        window: list[float] = []
+        restarter = (restart_postgres_later(args.restart_postgres_at, window)
+                     if args.restart_postgres_at is not None else None)
         stats, submitted, wall = asyncio.run(load(base, project, tokens[:-1], args))
+        if restarter is not None:
+            restarter.join()
         stop_event.set()
         watcher.join()
         load_requests = stats.requests
@@ -187,9 +218,27 @@ def main() -> None:
         stop(proc)
     queued = int(broker.llen("media"))
     broker.delete("media")  # no worker consumes this scratch queue
+    if args.restart_postgres_at is not None:
+        from django.db import connection
+
+        connection.close()  # the harness's own connection did not survive the restart
     verdict = verify(stats.acks)
     print(report(args, stats, submitted, wall, import_s, verdict, live, checks[0], outcome, queued, load_requests))
-    problems: list[Any] = [*stats.server_errors[:5], *stats.transport_errors[:5], *stats.unexpected[:5],
+    server_errors = stats.server_errors
+    if args.restart_postgres_at is not None:
+        # 5xx while the database restarts are expected (503); any other, or any outside it, is not.
+        down, up = window
+        during = [(t, code) for t, code in stats.server_error_times if down - 1 <= t <= up + 10]
+        print(table([
+            ("PostgreSQL restart: down for", f"{up - down:.1f} s, {args.restart_postgres_at:.0f} s into the load"),
+            ("answers during the restart: 503 / other 5xx",
+             f"{sum(1 for _, c in during if c == 503)} / {sum(1 for _, c in during if c != 503)}"),
+            ("saves whose answer was lost but were kept", f"{verdict.committed_unacknowledged}"),
+            ("409s right after such a lost answer", f"{stats.ambiguous}"),
+        ]))
+        server_errors = [e for e, (t, c) in zip(stats.server_errors, stats.server_error_times, strict=True)
+                         if not (c == 503 and down - 1 <= t <= up + 10)]
+    problems: list[Any] = [*server_errors[:5], *stats.transport_errors[:5], *stats.unexpected[:5],
                            *verdict.lost[:5], *verdict.final_version_mismatch[:5], *verdict.over_overlap[:5],
                            *live[:5], *verdict.counter_drift[:5], *outcome.failures[:5]]
     for line in problems:

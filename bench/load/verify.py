@@ -16,6 +16,7 @@ class Verdict:
     final_version_mismatch: list[str] = field(default_factory=list)
     over_overlap: list[str] = field(default_factory=list)
     counter_drift: list[str] = field(default_factory=list)
+    committed_unacknowledged: int = 0
 
 
 def over_overlap() -> list[str]:
@@ -62,8 +63,11 @@ def verify(acks: Iterable[Ack]) -> Verdict:
             verdict.lost.append(f"submit annotation {ack.annotation} v{ack.version}: revision status {row[1]}")
     finals = dict(Annotation.objects.filter(pk__in=ids).values_list("pk", "version"))
     for aid, version in by_annotation.items():
-        if finals.get(aid) != version:
-            verdict.final_version_mismatch.append(f"annotation {aid}: stored v{finals.get(aid)}, last acknowledged v{version}")
+        stored_version = finals.get(aid)
+        if stored_version is None or stored_version < version:
+            verdict.final_version_mismatch.append(f"annotation {aid}: stored v{stored_version}, last acknowledged v{version}")
+        elif stored_version > version:
+            verdict.committed_unacknowledged += 1  # a save whose answer was lost (an outage) but which was kept
     verdict.over_overlap = over_overlap()
     with connection.cursor() as cursor:
         cursor.execute(
