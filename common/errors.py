@@ -69,10 +69,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": exc.detail, **exc.extra}, status=exc.status_code)
     if isinstance(exc, (db.OperationalError, db.InterfaceError)):
         # The database went away (restart, failover): nothing was written; the client may retry.
-        response = Response({"detail": "The database is unavailable for a moment; try again."},
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        response["Retry-After"] = "5"
-        return response
+        unavailable = Response({"detail": "The database is unavailable for a moment; try again."},
+                               status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        unavailable["Retry-After"] = "5"
+        return unavailable
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "Request body too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
