@@ -66,6 +66,7 @@ class ExportJobSerializer(serializers.Serializer):
                                               "releases add manifest and release_hash")
     release_name = serializers.CharField(allow_null=True)
     download_url = serializers.CharField(allow_null=True)
+    delayed = serializers.BooleanField(help_text="queued while the job broker was unreachable; sent when it is back")
     created_by = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

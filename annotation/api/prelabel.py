@@ -36,6 +36,7 @@ class PrelabelJobSerializer(serializers.Serializer):
     result = serializers.JSONField(help_text="device, items_ok, items_failed, failures [{task, prelabeler, error}], "
                                               "predictions_written, predictions_superseded, predictions_unchanged, "
                                               "by_prelabeler")
+    delayed = serializers.BooleanField(help_text="queued while the job broker was unreachable; sent when it is back")
     created_by = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from annotation.models import JOB_TRANSITIONS, Job, JobStatus, Project, TaskStatus
 from common.audit import audit
-from common.dispatch import enqueue_on_commit
+from common.dispatch import enqueue_on_commit, is_pending
 from common.errors import Conflict, InvalidInput
 from common.states import check_transition
 from datasets.exports import FORMATS
@@ -224,6 +224,8 @@ def job_payload(job: Job, *, full: bool = True) -> dict[str, Any]:
     return {"id": job.pk, "project": job.project_id, "kind": job.kind, "status": job.status,
             "progress": job.progress, "error": job.error, "params": job.params, "result": result,
             "release_name": job.release_name or None,
+            # queued, but the broker was away when it was asked for: it goes out when the broker is back
+            "delayed": job.status == JobStatus.QUEUED and is_pending("annotation.tasks.exports.run_export", job.pk),
             "download_url": f"/api/exports/{job.pk}/download" if job.status == JobStatus.SUCCEEDED else None,
             "created_by": job.created_by.username if job.created_by_id and job.created_by else None,
             "created_at": job.created_at.isoformat() if job.created_at else None,

@@ -18,7 +18,7 @@ from annotation.models import Job, JobStatus, Prediction, Project, Task
 from annotation.prelabel import registry
 from annotation.schema import ResultContext, ResultError, validate_result
 from common.audit import audit
-from common.dispatch import enqueue_on_commit
+from common.dispatch import enqueue_on_commit, is_pending
 from common.errors import Conflict, InvalidInput
 
 MAPPING_KEYS = ("prelabeler", "track", "label", "stream", "text_stream", "options")
@@ -190,6 +190,7 @@ def prelabel_job_payload(job: Job) -> dict[str, Any]:
         "params": {"prelabelers": job.params.get("prelabelers", []), "tasks": job.params.get("tasks"),
                    "mapping": job.params.get("mapping", [])},
         "result": job.result,
+        "delayed": job.status == JobStatus.QUEUED and is_pending("annotation.tasks.prelabel.run_prelabel", job.pk),
         "created_by": creator.get_username() if creator is not None else None,
         "created_at": job.created_at, "updated_at": job.updated_at,
     }

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
+from common.dispatch import is_pending
 from datasets.models import Asset, Item, Stream
 
 TEXT_INLINE_LIMIT = 2_000_000
@@ -20,12 +21,13 @@ class AssetSerializer(serializers.ModelSerializer):
     waveform_url = serializers.SerializerMethodField()
     shots_url = serializers.SerializerMethodField()
     frames_url = serializers.SerializerMethodField()
+    delayed = serializers.SerializerMethodField(help_text="processing waits for the job broker to come back")
 
     class Meta:
         model = Asset
         fields = ["id", "kind", "status", "error", "progress", "original_name", "size", "sha256", "meta",
                   "duration_ms", "fps", "width", "height", "waveform_levels",
-                  "media_url", "waveform_url", "shots_url", "frames_url", "created_at"]
+                  "media_url", "waveform_url", "shots_url", "frames_url", "delayed", "created_at"]
 
     def _video(self, obj: Asset) -> dict[str, Any]:
         for s in obj.meta.get("streams", []):
@@ -47,6 +49,9 @@ class AssetSerializer(serializers.ModelSerializer):
 
     def get_waveform_levels(self, obj: Asset) -> list[int]:
         return list(obj.meta.get("waveform_levels", []))
+
+    def get_delayed(self, obj: Asset) -> bool:
+        return obj.status == "pending" and is_pending("datasets.tasks.process_asset", obj.pk)
 
     def get_media_url(self, obj: Asset) -> str:
         return f"/api/assets/{obj.pk}/media"

@@ -112,3 +112,5 @@ def test_an_import_whose_media_job_cannot_be_queued_does_not_answer_500(
     assert response.status_code in (201, 202, 503)
     kept = PendingDispatch.objects.get()
     assert (kept.task_name, kept.args) == ("datasets.tasks.process_asset", [Asset.objects.get().pk])
+    shown = client.get(f"/api/assets/{Asset.objects.get().pk}/").json()
+    assert (shown["status"], shown["delayed"]) == ("pending", True)
