@@ -6,7 +6,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test system-deps venv frontend lint pytest frontend-test bench clean
+.PHONY: run test system-deps venv frontend lint pytest frontend-test bench screenshots clean
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -45,6 +45,10 @@ test: system-deps venv frontend lint frontend-test pytest
 
 bench: venv
 	$(PY) bench/api.py
+
+# The README's screenshots (docs/screenshots/), from the demo in a throwaway instance; by hand only.
+screenshots: venv frontend
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache frontend/dist

@@ -1,6 +1,13 @@
+import json
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from annotation.models import Annotation, AnnotationRevision, Assignment, Job, Membership, Prediction, Project, Task
+from annotation.selectors_revisions import revision_history
+from annotation.services.projects import project_delete
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,6 +22,14 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     inlines = [MembershipInline]
     readonly_fields = ("task_count", "completed_count", "annotation_count", "schema_version")
+
+    # Through the service, so the project's dataset and files go with it (as over the API).
+    def delete_model(self, request: HttpRequest, obj: Project) -> None:
+        project_delete(project=obj, user=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        for project in queryset.select_related("dataset"):
+            project_delete(project=project, user=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(Task)
@@ -34,8 +49,19 @@ class AssignmentAdmin(admin.ModelAdmin):
 class RevisionInline(admin.TabularInline):
     model = AnnotationRevision
     extra = 0
-    readonly_fields = ("version", "status", "author", "created_at", "result")
+    fields = ("version", "status", "author", "created_at", "full_result")
+    readonly_fields = fields
     can_delete = False
+
+    @admin.display(description="result")
+    def full_result(self, revision: AnnotationRevision) -> str:
+        # Most revisions store a delta: rebuild the annotation's history once per page (an inline
+        # is made per request), then show each result as it was at that version.
+        cache: dict[int, dict[int, Any]] = self.__dict__.setdefault("_history", {})
+        if revision.annotation_id not in cache:
+            cache[revision.annotation_id] = {
+                version: result for _, version, result, _ in revision_history([revision.annotation_id])}
+        return json.dumps(cache[revision.annotation_id].get(revision.version), ensure_ascii=False)[:20_000]
 
 
 @admin.register(Annotation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from common.models import TimeStamped
+from common.models import Claimable, TimeStamped
 from datasets.models import Dataset, Item
 
 
@@ -151,11 +151,20 @@ class Annotation(TimeStamped):
 
 
 class AnnotationRevision(models.Model):
-    """An immutable copy of an annotation at each save."""
+    """An immutable record of an annotation at each save: a full result, or a delta against the one before.
+
+    Read a revision's result through ``annotation.selectors_revisions``, never ``result`` directly:
+    ``result`` is set on full rows only (``annotation/revisions.py`` has the delta's shape).
+    """
 
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
-    result = models.JSONField()
+    result = models.JSONField(null=True, blank=True)
+    delta = models.JSONField(null=True, blank=True)
+    # On a delta row: the version of the full row its chain starts from, and the JSON bytes of the
+    # chain's deltas up to this one (a new full copy is written when they outgrow the result).
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    chain_bytes = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -184,18 +193,23 @@ class JobStatus(models.TextChoices):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    PARTIAL = "partial"  # a run over many items where some failed: they are listed in ``result``
     FAILED = "failed"
 
 
+# queued → queued re-sends a job whose message was lost; running → running is a new worker
+# claiming a row whose worker died; running → queued hands a job back (a retry after a transient
+# error, the reaper). Succeeded and partial are final; failed can be retried.
 JOB_TRANSITIONS = {
-    "queued": frozenset({"running", "failed"}),
-    "running": frozenset({"running", "succeeded", "failed"}),
+    "queued": frozenset({"queued", "running", "failed"}),
+    "running": frozenset({"running", "queued", "succeeded", "partial", "failed"}),
     "failed": frozenset({"queued"}),
     "succeeded": frozenset(),
+    "partial": frozenset(),
 }
 
 
-class Job(TimeStamped):
+class Job(TimeStamped, Claimable):
     """A long request (pre-label run, export): 202 with this row, progress read from it."""
 
     class Kind(models.TextChoices):

@@ -94,10 +94,23 @@ def validate_schema(schema: Any) -> dict[str, Any]:
 
 @dataclass
 class ResultContext:
-    """What a result is checked against: the item's duration and the length of each text stream."""
+    """What a result is checked against: the item's duration, the length of each text stream, and
+    the most regions one result may hold (None: no limit)."""
 
     duration_ms: int | None = None
     text_lengths: dict[str, int] = field(default_factory=dict)
+    max_regions: int | None = None
+
+
+# The keys a result and its parts may carry (docs/architecture.md, "Annotation result"); any
+# other key is refused by name, so nothing unchecked is stored or exported.
+RESULT_KEYS = frozenset({"regions"})
+REGION_KEYS = frozenset({
+    "id", "track", "label", "start_ms", "end_ms", "time_ms", "text", "start_char", "end_char", "keyframes",
+    "from_id", "to_id", "attributes", "score", "source", "method",
+})
+KEYFRAME_KEYS = frozenset({"time_ms", "x", "y", "w", "h"})
+SOURCE_KEYS = frozenset({"model", "version"})
 
 
 class ResultError(ValueError):
@@ -121,15 +134,56 @@ def _check_time(value: int, key: str, where: str, ctx: ResultContext) -> None:
         raise ResultError(where, f"'{key}' {value} ms is past the item's end ({ctx.duration_ms} ms)")
 
 
-def _check_attributes(region: Mapping[str, Any], track: Mapping[str, Any], where: str) -> None:
-    attrs = region.get("attributes", {})
+def _unknown_key(obj: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    extra = sorted(str(k) for k in obj.keys() - allowed)
+    if extra:
+        raise ResultError(where, f"unknown key '{extra[0]}' (allowed: {', '.join(sorted(allowed))})")
+
+
+def _check_extras(region: Mapping[str, Any], where: str) -> None:
+    """The optional keys any region may carry: text, score and method (how a suggestion was made,
+    e.g. ``aligned`` or ``estimated``), and source (whose suggestion)."""
+    if "text" in region and not isinstance(region["text"], str):
+        raise ResultError(where, "'text' must be a string")
+    score = region.get("score")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+        raise ResultError(where, "'score' must be a number")
+    method = region.get("method")
+    if method is not None and (not isinstance(method, str) or not 0 < len(method) <= 32):
+        raise ResultError(where, "'method' must be a string of 1-32 characters")
+    if "source" in region:
+        source = region["source"]
+        if not isinstance(source, Mapping):
+            raise ResultError(where, "'source' must be an object {model, version}")
+        _unknown_key(source, SOURCE_KEYS, f"{where}.source")
+        if not all(isinstance(v, str) for v in source.values()):
+            raise ResultError(f"{where}.source", "'model' and 'version' must be strings")
+
+
+@dataclass(frozen=True)
+class _Track:
+    """What a region of one track is checked against, computed once per result, not per region."""
+
+    name: str
+    kind: str
+    stream: str | None
+    labels: frozenset[str]
+    attributes: dict[str, Mapping[str, Any]]
+
+    @classmethod
+    def of(cls, track: Mapping[str, Any]) -> _Track:
+        return cls(name=track["name"], kind=track["kind"], stream=track.get("stream"),
+                   labels=frozenset(lab["value"] for lab in track.get("labels", [])),
+                   attributes={a["name"]: a for a in track.get("attributes", [])})
+
+
+def _check_attributes(attrs: Any, track: _Track, where: str) -> None:
     if not isinstance(attrs, Mapping):
         raise ResultError(where, "'attributes' must be an object")
-    declared = {a["name"]: a for a in track.get("attributes", [])}
     for name, value in attrs.items():
-        spec = declared.get(name)
+        spec = track.attributes.get(name)
         if spec is None:
-            raise ResultError(where, f"unknown attribute '{name}' for track '{track['name']}'")
+            raise ResultError(where, f"unknown attribute '{name}' for track '{track.name}'")
         kind = spec["type"]
         ok = (
             (kind == "text" and isinstance(value, str))
@@ -141,68 +195,92 @@ def _check_attributes(region: Mapping[str, Any], track: Mapping[str, Any], where
             raise ResultError(where, f"attribute '{name}' must be a valid {kind}")
 
 
+def _interval(region: Mapping[str, Any], start_key: str, end_key: str, where: str) -> tuple[int, int]:
+    start, end = region.get(start_key), region.get(end_key)
+    # type() rather than isinstance: True is an int to isinstance, and this runs for every region.
+    if type(start) is not int or type(end) is not int or start < 0 or end < 0:
+        start, end = _int_ms(region, start_key, where), _int_ms(region, end_key, where)
+    if end <= start:
+        raise ResultError(where, f"{end_key} ({end}) must be after {start_key} ({start})")
+    return start, end
+
+
+def _check_box(region: Mapping[str, Any], where: str, ctx: ResultContext) -> None:
+    keyframes = region.get("keyframes")
+    if not isinstance(keyframes, list) or not keyframes:
+        raise ResultError(where, "'keyframes' must be a non-empty list")
+    for k, frame in enumerate(keyframes):
+        fwhere = f"{where}.keyframes[{k}]"
+        if not isinstance(frame, Mapping):
+            raise ResultError(fwhere, "must be an object")
+        _unknown_key(frame, KEYFRAME_KEYS, fwhere)
+        _check_time(_int_ms(frame, "time_ms", fwhere), "time_ms", fwhere, ctx)
+        coords = [frame.get(c) for c in ("x", "y", "w", "h")]
+        if not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords):
+            raise ResultError(fwhere, "x, y, w, h must be numbers (fractions of the frame)")
+        x, y, w, h = (float(c) for c in coords)  # type: ignore[arg-type]
+        if not (0 <= x <= 1 and 0 <= y <= 1 and 0 < w <= 1 and 0 < h <= 1 and x + w <= 1.0001 and y + h <= 1.0001):
+            raise ResultError(fwhere, "box must lie inside the frame (fractions 0..1)")
+
+
+def _check_region(region: Mapping[str, Any], track: _Track, where: str, ctx: ResultContext) -> None:
+    if not region.keys() <= REGION_KEYS:
+        _unknown_key(region, REGION_KEYS, where)
+    if "text" in region or "score" in region or "source" in region or "method" in region:
+        _check_extras(region, where)
+    kind = track.kind
+    if (kind != "transcript" or "label" in region) and region.get("label") not in track.labels:
+        raise ResultError(where, f"unknown label {region.get('label')!r} for track '{track.name}'")
+    if "attributes" in region:
+        _check_attributes(region["attributes"], track, where)
+    if kind in ("segment", "transcript"):
+        _check_time(_interval(region, "start_ms", "end_ms", where)[1], "end_ms", where, ctx)
+    elif kind == "point":
+        _check_time(_int_ms(region, "time_ms", where), "time_ms", where, ctx)
+    elif kind == "span":
+        end = _interval(region, "start_char", "end_char", where)[1]
+        length = ctx.text_lengths.get(track.stream) if track.stream else max(ctx.text_lengths.values(), default=None)
+        if length is not None and end > length:
+            raise ResultError(where, f"span end {end} is outside the text ({length} characters)")
+    elif kind == "box":
+        _check_box(region, where, ctx)
+
+
 def validate_result(schema: Mapping[str, Any], result: Any, ctx: ResultContext) -> dict[str, Any]:
-    """Check an annotation result against the project's schema; return it unchanged if valid."""
+    """Check an annotation result against the project's schema; return it unchanged if valid.
+
+    Keys outside the documented shape are refused by name (``RESULT_KEYS``, ``REGION_KEYS``…),
+    and a result holds at most ``ctx.max_regions`` regions.
+    """
     if not isinstance(result, Mapping):
         raise ResultError("result", "must be an object with a 'regions' list")
+    _unknown_key(result, RESULT_KEYS, "result")
     regions = result.get("regions", [])
     if not isinstance(regions, list):
         raise ResultError("result.regions", "must be a list")
-    tracks = {t["name"]: t for t in schema.get("tracks", [])}
+    if ctx.max_regions is not None and len(regions) > ctx.max_regions:
+        raise ResultError("result.regions", f"{len(regions)} regions; an annotation holds at most "
+                                            f"{ctx.max_regions} (TANDEM_MAX_REGIONS)")
+    tracks = {t["name"]: _Track.of(t) for t in schema.get("tracks", [])}
     ids: set[str] = set()
     relations: list[tuple[str, Mapping[str, Any]]] = []
     for i, region in enumerate(regions):
-        if not isinstance(region, Mapping):
+        if type(region) is not dict and not isinstance(region, Mapping):
             raise ResultError(f"regions[{i}]", "must be an object")
         rid = region.get("id")
         where = f"regions[{i}] (id {rid!r})"
-        if not isinstance(rid, str) or not 0 < len(rid) <= 64:
+        if type(rid) is not str or not 0 < len(rid) <= 64:
             raise ResultError(where, "'id' must be a string of 1-64 characters")
         if rid in ids:
             raise ResultError(where, f"duplicate region id '{rid}'")
         ids.add(rid)
         track = tracks.get(region.get("track"))  # type: ignore[arg-type]
         if track is None:
+            if not region.keys() <= REGION_KEYS:
+                _unknown_key(region, REGION_KEYS, where)
             raise ResultError(where, f"unknown track {region.get('track')!r}")
-        kind = track["kind"]
-        if kind != "transcript" or "label" in region:
-            values = {lab["value"] for lab in track["labels"]}
-            if region.get("label") not in values:
-                raise ResultError(where, f"unknown label {region.get('label')!r} for track '{track['name']}'")
-        _check_attributes(region, track, where)
-        if kind in ("segment", "transcript"):
-            start, end = _int_ms(region, "start_ms", where), _int_ms(region, "end_ms", where)
-            if end <= start:
-                raise ResultError(where, f"end_ms ({end}) must be after start_ms ({start})")
-            _check_time(end, "end_ms", where, ctx)
-            if kind == "transcript" and not isinstance(region.get("text", ""), str):
-                raise ResultError(where, "'text' must be a string")
-        elif kind == "point":
-            _check_time(_int_ms(region, "time_ms", where), "time_ms", where, ctx)
-        elif kind == "span":
-            start, end = _int_ms(region, "start_char", where), _int_ms(region, "end_char", where)
-            if end <= start:
-                raise ResultError(where, f"end_char ({end}) must be after start_char ({start})")
-            stream = track.get("stream")
-            length = ctx.text_lengths.get(stream) if stream else (max(ctx.text_lengths.values(), default=None))
-            if length is not None and end > length:
-                raise ResultError(where, f"span end {end} is outside the text ({length} characters)")
-        elif kind == "box":
-            keyframes = region.get("keyframes")
-            if not isinstance(keyframes, list) or not keyframes:
-                raise ResultError(where, "'keyframes' must be a non-empty list")
-            for k, frame in enumerate(keyframes):
-                fwhere = f"{where}.keyframes[{k}]"
-                if not isinstance(frame, Mapping):
-                    raise ResultError(fwhere, "must be an object")
-                _check_time(_int_ms(frame, "time_ms", fwhere), "time_ms", fwhere, ctx)
-                coords = [frame.get(c) for c in ("x", "y", "w", "h")]
-                if not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in coords):
-                    raise ResultError(fwhere, "x, y, w, h must be numbers (fractions of the frame)")
-                x, y, w, h = (float(c) for c in coords)  # type: ignore[arg-type]
-                if not (0 <= x <= 1 and 0 <= y <= 1 and 0 < w <= 1 and 0 < h <= 1 and x + w <= 1.0001 and y + h <= 1.0001):
-                    raise ResultError(fwhere, "box must lie inside the frame (fractions 0..1)")
-        elif kind == "relation":
+        _check_region(region, track, where, ctx)
+        if track.kind == "relation":
             relations.append((where, region))
     for where, region in relations:
         for key in ("from_id", "to_id"):

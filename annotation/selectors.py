@@ -1,11 +1,11 @@
-"""Reads: who may see what."""
+"""Reads: roles and the projects a user belongs to (the access rules built on them: ``annotation.policy``)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
-from annotation.models import Annotation, Membership, Project, Role, Task
+from annotation.models import Membership, Project, Role, Task
 
 AnyUser = User | AnonymousUser
 
@@ -40,11 +40,3 @@ def projects_for_user(user: AnyUser) -> QuerySet[Project]:
 
 def tasks_for_project(project: Project) -> QuerySet[Task]:
     return Task.objects.filter(project=project).select_related("item").order_by("id")
-
-
-def annotations_visible(task: Task, user: AnyUser) -> QuerySet[Annotation]:
-    """Annotators see only their own work on a task (blind labeling); reviewers see every version."""
-    qs = Annotation.objects.filter(task=task).select_related("annotator").order_by("id")
-    if has_role(task.project_id, user, Role.REVIEWER):
-        return qs
-    return qs.filter(annotator_id=int(user.pk or 0), kind="human")

@@ -5,6 +5,7 @@ from annotation.api import annotations, auth, projects, tasks
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
     path("auth/token/revoke/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
+    path("auth/tokens/revoke-all/", auth.TokenRevokeAllView.as_view(), name="api-tokens-revoke-all"),
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/members/", projects.MemberListView.as_view(), name="project-members"),

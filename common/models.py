@@ -12,6 +12,21 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+class Claimable(models.Model):
+    """A row a background worker claims before working on it (see ``common/jobs.py``).
+
+    ``attempt`` counts claims; ``heartbeat_at`` is refreshed while the worker holds the row, so a
+    claim whose heartbeat stopped belongs to a worker that died and the reaper may hand it out again.
+    """
+
+    attempt = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class AuditEvent(models.Model):
     """Who changed, adjudicated or exported what: append-only."""
 

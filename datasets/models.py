@@ -7,11 +7,14 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from common.models import TimeStamped
+from common.models import Claimable, TimeStamped
 
 
 class Dataset(TimeStamped):
     name = models.CharField(max_length=200)
+    # The storage prefix (e.g. "imports/team-a/") that manifest `key` streams may name; empty: none
+    # (datasets/services/scope.py holds the rule and the key layout).
+    import_source = models.CharField(max_length=500, blank=True, default="")
 
     def __str__(self) -> str:
         return self.name
@@ -32,15 +35,18 @@ class AssetStatus(models.TextChoices):
     FAILED = "failed"
 
 
+# pending → pending re-sends a lost job; processing → processing is a new worker claiming an asset
+# whose worker died; processing → pending hands it back (a retry, the reaper). Processing again
+# after ready or failed starts from pending, so only a waiting asset is ever claimed.
 ASSET_TRANSITIONS = {
-    "pending": frozenset({"processing", "failed"}),
-    "processing": frozenset({"ready", "failed", "processing"}),
-    "ready": frozenset({"processing"}),
-    "failed": frozenset({"processing"}),
+    "pending": frozenset({"pending", "processing", "failed"}),
+    "processing": frozenset({"processing", "pending", "ready", "failed"}),
+    "ready": frozenset({"pending"}),
+    "failed": frozenset({"pending"}),
 }
 
 
-class Asset(TimeStamped):
+class Asset(TimeStamped, Claimable):
     """One stored file. ``meta`` holds the probe result (duration, streams, fps, sample rate…)."""
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="assets")

@@ -19,9 +19,11 @@ from typing import Any
 from celery import shared_task
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
-from datasets.models import Asset, AssetKind, DerivedMedia, Stream
+from common.jobs import Claim, Outcome, run
+from datasets.models import Asset, AssetKind, AssetStatus, DerivedMedia, Stream
+from datasets.services.assets import ASSET_JOB
 from datasets.services.derived import derived_latest, derived_record
 
 log = logging.getLogger(__name__)
@@ -93,50 +95,51 @@ def _probe_and_sha(asset: Asset, path: str) -> dict[str, Any]:
     return dict(meta)
 
 
-@shared_task(
-    bind=True, acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=5,
-    soft_time_limit=4 * 3600, time_limit=4 * 3600 + 300,
-)
-def process_asset(self: Any, asset_id: int) -> str:
-    """Probe an asset and precompute what the browser needs; failures end in ``failed`` with a message."""
-    from datasets.media import MediaError, compute_waveform, make_proxy, needs_proxy, proxy_extension
+def _process(held: Claim) -> Outcome:
+    """Probe the claimed asset and compute its missing artifacts; the outcome is ``ready``."""
+    from datasets.media import compute_waveform, make_proxy, needs_proxy, proxy_extension
     from datasets.services.derived import current_versions
 
-    # A redelivered job (worker killed mid-way) finds the row still "processing" and simply redoes it.
-    claimed = Asset.objects.filter(pk=asset_id).update(status="processing", progress=1, error="")
-    if not claimed:
-        return "missing"
-    asset = Asset.objects.get(pk=asset_id)
+    asset = Asset.objects.get(pk=held.pk)
     code = current_versions()
-    try:
-        with local_copy(asset) as path:
-            meta = _probe_and_sha(asset, path)
-            kind = meta.get("kind", AssetKind.UNKNOWN)
-            asset.kind = kind if kind in AssetKind.values else AssetKind.UNKNOWN
-            asset.meta = {**asset.meta, **meta}
-            asset.save(update_fields=["kind", "meta", "sha256", "size", "updated_at"])
-            has_audio = any(s.get("type") == "audio" for s in meta.get("streams", []))
-            if asset.kind in ("audio", "video") and has_audio:
-                wave = _artifact(asset, DerivedMedia.Kind.WAVEFORM, code["waveform"],
-                                 lambda out: compute_waveform(path, out, progress=_progress_setter(asset, 5, 40)))
-                asset.meta["waveform_levels"] = sorted(int(lv["samples_per_pixel"]) for lv in wave.manifest.get("levels", []))
-            if asset.kind == "video":
-                _artifact(asset, DerivedMedia.Kind.VIDEO, code["video"],
-                          lambda out: _video_manifest(path, out, _progress_setter(asset, 40, 75)))
-            if asset.kind in ("audio", "video") and needs_proxy(meta):
-                def proxy(out: str) -> dict[str, Any]:
-                    name = "proxy" + proxy_extension(meta)
-                    make_proxy(path, os.path.join(out, name), meta, progress=_progress_setter(asset, 75, 99))
-                    return {"file": name}
+    with local_copy(asset) as path:
+        meta = _probe_and_sha(asset, path)
+        kind = meta.get("kind", AssetKind.UNKNOWN)
+        asset.kind = kind if kind in AssetKind.values else AssetKind.UNKNOWN
+        asset.meta = {**asset.meta, **meta}
+        asset.save(update_fields=["kind", "meta", "sha256", "size", "updated_at"])
+        has_audio = any(s.get("type") == "audio" for s in meta.get("streams", []))
+        if asset.kind in ("audio", "video") and has_audio:
+            wave = _artifact(asset, DerivedMedia.Kind.WAVEFORM, code["waveform"],
+                             lambda out: compute_waveform(path, out, progress=_progress_setter(asset, 5, 40)))
+            asset.meta["waveform_levels"] = sorted(int(lv["samples_per_pixel"]) for lv in wave.manifest.get("levels", []))
+        if asset.kind == "video":
+            _artifact(asset, DerivedMedia.Kind.VIDEO, code["video"],
+                      lambda out: _video_manifest(path, out, _progress_setter(asset, 40, 75)))
+        if asset.kind in ("audio", "video") and needs_proxy(meta):
+            def proxy(out: str) -> dict[str, Any]:
+                name = "proxy" + proxy_extension(meta)
+                make_proxy(path, os.path.join(out, name), meta, progress=_progress_setter(asset, 75, 99))
+                return {"file": name}
 
-                _artifact(asset, DerivedMedia.Kind.PROXY, code["proxy"], proxy)
-    except MediaError as exc:
-        Asset.objects.filter(pk=asset.pk).update(status="failed", error=str(exc), progress=0)
-        log.warning("asset %s failed: %s", asset.pk, exc)
-        return "failed"
-    Asset.objects.filter(pk=asset.pk).update(status="ready", progress=100, meta=asset.meta, error="")
-    transaction.on_commit(lambda: _after_ready(asset.pk))
-    return "ready"
+            _artifact(asset, DerivedMedia.Kind.PROXY, code["proxy"], proxy)
+    return Outcome(AssetStatus.READY, {"progress": 100, "meta": asset.meta, "error": ""},
+                   after=lambda: _after_ready(asset.pk))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=4 * 3600, time_limit=4 * 3600 + 300)
+def process_asset(self: Any, asset_id: int) -> str:
+    """Probe an asset and precompute what the browser needs: ``ready``, or ``failed`` with a message.
+
+    Runs through ``common.jobs``: only a pending asset (or one whose worker died) is claimed, so
+    a duplicate or late delivery returns "skipped"; a media error fails it with the decoder's
+    message, any other error with its type and message; database and connection hiccups are
+    retried with backoff, and the asset ends ``failed`` once the retries are spent.
+    """
+    from datasets.media import MediaError
+
+    return run(self, ASSET_JOB, asset_id, _process, transient=TRANSIENT, max_retries=5, expected=(MediaError,),
+               what="Processing", claim_fields={"progress": 1, "error": ""}, fail_fields={"progress": 0})
 
 
 def _video_manifest(path: str, out: str, progress: Callable[[float], None]) -> dict[str, Any]:
@@ -154,32 +157,37 @@ def _video_manifest(path: str, out: str, progress: Callable[[float], None]) -> d
 
 
 def _after_ready(asset_id: int) -> None:
-    """When every stream of an item is ready, set its duration and check the sync of its audio."""
+    """When every stream of an item is ready, set its duration; queue the sync check of its audio."""
+    from datasets.services.sync import items_queue_sync
+
+    item_ids = []
     for stream in Stream.objects.filter(asset_id=asset_id).select_related("item"):
         item = stream.item
+        item_ids.append(item.pk)
         assets = [s.asset for s in item.streams.select_related("asset")]
         if any(a.status != "ready" for a in assets):
             continue
         durations = [a.duration_ms for a in assets if a.duration_ms]
         if durations and not item.duration_ms:
             type(item).objects.filter(pk=item.pk).update(duration_ms=max(durations))
-        if sum(1 for a in assets if _has_audio(a)) >= 2:
-            estimate_item_offsets.delay(item.pk)
-
-
-def _has_audio(asset: Asset) -> bool:
-    return any(s.get("type") == "audio" for s in asset.meta.get("streams", []))
+    items_queue_sync(item_ids)
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=5, soft_time_limit=1800)
 def estimate_item_offsets(item_id: int) -> list[dict[str, Any]]:
-    """Propose an offset for each extra audio stream against the first (reference) one."""
-    from datasets.media import MediaError, estimate_offset
+    """Propose for each extra audio stream the ``offset_ms`` that aligns it with the reference.
 
-    streams = [s for s in Stream.objects.filter(item_id=item_id).select_related("asset") if _has_audio(s.asset)]
+    The reference is the video's audio when there is one, else the first audio stream. Accepting a
+    proposal makes the same sound fall on the same item time in both streams (docs/architecture.md,
+    "Stream offsets").
+    """
+    from datasets.media import MediaError, estimate_offset
+    from datasets.services.sync import asset_has_audio, sync_reference
+
+    streams = [s for s in Stream.objects.filter(item_id=item_id).select_related("asset") if asset_has_audio(s.asset)]
     if len(streams) < 2:
         return []
-    reference = next((s for s in streams if s.asset.kind == "video"), streams[0])
+    reference = sync_reference(streams)
     proposals = []
     with local_copy(reference.asset) as ref_path:
         for stream in streams:
@@ -191,7 +199,18 @@ def estimate_item_offsets(item_id: int) -> list[dict[str, Any]]:
             except MediaError as exc:
                 log.warning("sync check of stream %s failed: %s", stream.pk, exc)
                 continue
-            proposed = reference.offset_ms + int(offset_ms)
+            # offset_ms says how much later the stream hears what the reference hears; a stream sits
+            # at item time = stream time + its offset, so a late stream belongs that much earlier.
+            proposed = reference.offset_ms - round(offset_ms)
             Stream.objects.filter(pk=stream.pk).update(proposed_offset_ms=proposed, offset_confidence=confidence)
             proposals.append({"stream": stream.pk, "proposed_offset_ms": proposed, "confidence": confidence})
     return proposals
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=5,
+             soft_time_limit=3600)
+def purge_storage(prefixes: list[str]) -> int:
+    """Delete a deleted dataset's files that no remaining row refers to; safe to run twice."""
+    from datasets.services.purge import storage_purge
+
+    return storage_purge(prefixes)

@@ -5,26 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from annotation.models import Project, Role
-from annotation.selectors import has_role, role_in
+from annotation.policy import page_project, page_review_item
 from qa import plots
-from qa.models import ReviewItem
 from qa.selectors import project_agreement, review_queue
 from qa.selectors_quality import annotator_quality
-
-
-def _reviewer_project(request: HttpRequest, pk: int) -> tuple[Project, str]:
-    """Outsiders get 404 (the project is not revealed); annotators get 404 too: nothing here is theirs."""
-    project = Project.objects.filter(pk=pk).first()
-    role = role_in(pk, request.user) if project else None
-    if project is None or role is None or not has_role(pk, request.user, Role.REVIEWER):
-        raise Http404
-    return project, role
 
 
 def dashboard_context(project: Project) -> dict[str, Any]:
@@ -57,7 +47,7 @@ def dashboard_context(project: Project) -> dict[str, Any]:
 
 @login_required
 def quality_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    project, role = _reviewer_project(request, pk)
+    project, role = page_project(request.user, pk, Role.REVIEWER)
     context: dict[str, Any] = {"project": project, "role": role, **dashboard_context(project)}
     if role == Role.MANAGER:  # annotator quality is for managers, not for an annotator's peers
         annotators = annotator_quality(project)
@@ -79,10 +69,7 @@ def prelabel_totals(annotators: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @login_required
 def review_page(request: HttpRequest, pk: int) -> HttpResponse:
-    item = ReviewItem.objects.select_related("task__project").filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    _, role = _reviewer_project(request, item.project_id_cache)
+    item, role = page_review_item(request.user, pk)
     task = item.task
     boot = {
         "mode": "review", "taskId": task.pk, "reviewItemId": item.pk, "projectId": task.project_id,

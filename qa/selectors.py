@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from annotation.models import Project
+from datasets.exports.tabular import spreadsheet_safe
 from qa.metrics import distribution, project_report
 from qa.models import ReviewItem, TaskAgreement
 
@@ -82,12 +83,14 @@ def agreement_csv(project: Project) -> Iterator[str]:
         buf.truncate(0)
         return out
 
-    writer.writerow(["task_id", "external_id", "measure", "score", *tracks])
+    # Track names and external ids are typed by people: never let a spreadsheet run them as formulas.
+    writer.writerow(["task_id", "external_id", "measure", "score", *map(spreadsheet_safe, tracks)])
     yield flush()
     rows = (TaskAgreement.objects.filter(task__project=project).order_by("task_id")
             .values_list("task_id", "task__item__external_id", "measure", "score", "track_scores"))
     for task_id, external_id, measure, score, per_track in rows.iterator(chunk_size=2000):
-        writer.writerow([task_id, external_id, measure, _fmt(score), *(_fmt(per_track.get(t)) for t in tracks)])
+        writer.writerow([task_id, spreadsheet_safe(external_id or ""), measure, _fmt(score),
+                         *(_fmt(per_track.get(t)) for t in tracks)])
         yield flush()
 
 

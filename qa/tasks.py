@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from annotation.models import Task
 
+#: Database hiccups ("database is locked" on SQLite, a restart on PostgreSQL): the task is idempotent.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
 
-@shared_task(name="qa.tasks.compute_task_agreement", acks_late=True)
+
+@shared_task(name="qa.tasks.compute_task_agreement", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=5,
+             retry_backoff_max=300, max_retries=8)
 def compute_task_agreement(task_id: int) -> str:
     """Compute and store a completed task's agreement, then route it (review queue or gold).
 

@@ -3,7 +3,8 @@
 set -euo pipefail
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
-.venv/bin/celery -A tandem worker -Q media,gpu -c 2 --loglevel INFO &
+# -B: beat in the worker runs the reaper, which sends again the jobs of a worker that died.
+.venv/bin/celery -A tandem worker -B -Q media,gpu -c 2 --loglevel INFO &
 worker=$!
 .venv/bin/gunicorn tandem.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --timeout 120 --access-logfile - &
 web=$!

@@ -10,22 +10,19 @@ from pathlib import Path
 
 import dj_database_url
 
-from tandem.env import env_bool, env_int, env_list, env_str
+from tandem.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TANDEM_VAR_DIR", str(BASE_DIR / "var"), "Local data: SQLite file, media, broker"))
 
 DEBUG = env_bool("DEBUG", False, "Django debug mode; never on in production")
-SECRET_KEY = env_str(
-    "SECRET_KEY",
-    "insecure-embedded-default-change-me-0123456789abcdefghijklmnopqrstuvwxyz",
-    "Django secret key; set a long random value in production",
-)
+# Unset: a random key made on first run and kept in var/ (0600), so no two installs share one.
+SECRET_KEY = env_secret("SECRET_KEY", VAR_DIR / "secret_key", "Django secret key; set a long random value in production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"], "Host names served")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], "Origins allowed for CSRF (https://…)")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "web.apps.TandemAdminConfig",  # Django's admin with the login throttle (web/login.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "common",
     "datasets",
     "annotation",
@@ -44,6 +42,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "common.middleware.RejectNulMiddleware",
+    "common.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,8 +75,11 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tandem.sqlite3'}"
 # the requests in flight, not the first one of every thread afterwards.
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the worker write while the web process reads.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # WAL lets the worker write while the web process reads. IMMEDIATE transactions take the write
+    # lock when they begin, so concurrent writers wait their turn (up to the 20 s busy timeout)
+    # instead of failing with "database is locked" when a read turns into a write mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                                       "transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,15 +136,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TANDEM_MAX_JSON_BYTES", 50 * 1024 * 1024, "Largest JSON/form body")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 TANDEM_MAX_UPLOAD_BYTES = env_int("TANDEM_MAX_UPLOAD_BYTES", 20 * 1024**3, "Largest media file accepted")
+# One annotation's result: more regions is a 400, a larger JSON result a 413 (a history of saves
+# stays bounded too: revisions are stored as deltas, annotation/services/revisions.py).
+TANDEM_MAX_REGIONS = env_int("TANDEM_MAX_REGIONS", 20_000, "Most regions one annotation result holds")
+TANDEM_MAX_RESULT_BYTES = env_int("TANDEM_MAX_RESULT_BYTES", 10 * 1024 * 1024, "Largest annotation result (JSON bytes)")
 TANDEM_LEASE_SECONDS = env_int("TANDEM_LEASE_SECONDS", 3600, "How long a task assignment is held")
 TANDEM_CLAIM_SECONDS = env_int("TANDEM_CLAIM_SECONDS", 1800, "How long a reviewer's claim is held")
 TANDEM_ASR_MODEL_DIR = env_str("TANDEM_ASR_MODEL_DIR", "", "Local Whisper weights for the asr pre-labeler")
 TANDEM_PRELABEL_BATCH = env_int("TANDEM_PRELABEL_BATCH", 8, "Pre-label batch size per GPU worker")
+TANDEM_JOB_STALE_SECONDS = env_int("TANDEM_JOB_STALE_SECONDS", 120,
+                                   "A job or asset whose worker sent no heartbeat for this long is sent again")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so an unauthenticated call gets 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "common.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -162,6 +170,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Synchronized video/audio/text annotation: projects, media, tasks, QA, exports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from our own static files: no CDN, works offline, fits the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's address to an outside host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "annotation.models.TaskStatus",
@@ -202,6 +216,13 @@ CELERY_TASK_ROUTES = {
     "qa.tasks.*": {"queue": "media"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "media"
+# The reaper (common/jobs.py) runs on beat, embedded in the media worker (`worker -B`), at least
+# twice per stale period, so a dead worker's job is sent again within TANDEM_JOB_STALE_SECONDS + 60 s.
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-jobs": {"task": "common.tasks.reap_stale_jobs",
+                        "schedule": float(min(60, max(1, TANDEM_JOB_STALE_SECONDS // 2)))},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # One cache all processes share: throttles and login counters must see every worker's requests.
 CACHES = {
@@ -209,8 +230,12 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
 }
-TANDEM_LOGIN_FAILURES = env_int("TANDEM_LOGIN_FAILURES", 10, "Failed browser logins per user and address per window")
+# Login limits (common/throttle.py): per user and address, plus a higher ceiling per user alone.
+TANDEM_LOGIN_FAILURES = env_int("TANDEM_LOGIN_FAILURES", 10, "Failed logins per user and address per window")
+TANDEM_LOGIN_USER_FAILURES = env_int("TANDEM_LOGIN_USER_FAILURES", 100, "Failed logins per user, all addresses, per window")
 TANDEM_LOGIN_WINDOW = env_int("TANDEM_LOGIN_WINDOW", 600, "Window of the login failure count, seconds")
+TANDEM_TRUSTED_PROXIES = env_list("TANDEM_TRUSTED_PROXIES", [], "Proxy addresses/CIDRs whose X-Forwarded-For is believed")
+TANDEM_TOKEN_TTL_HOURS = env_int("TANDEM_TOKEN_TTL_HOURS", 0, "API token lifetime in hours; 0: never expires")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the editor reads the token from the page, not the cookie

@@ -12,26 +12,24 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from annotation.api.access import actor
 from annotation.models import Job, Membership, Project, Role
-from annotation.selectors import role_in
+from annotation.policy import actor, page_project
 from annotation.services.exports import export_create
 from annotation.services.imports import parse_manifest, project_import
 from annotation.services.prelabel import prelabel_start
-from annotation.services.projects import member_remove, member_set
+from annotation.services.projects import member_remove, member_set, project_update
 from common.errors import DomainError
 from datasets.exports import FORMATS
-from datasets.models import Stream
+from datasets.models import Item, Stream
 from datasets.services.streams import stream_set_offset
+from datasets.services.sync import item_sync_check
 
 
 def _managed(request: HttpRequest, pk: int) -> Project:
-    project = Project.objects.select_related("dataset").filter(pk=pk).first()
-    if project is None or role_in(pk, request.user) != Role.MANAGER:
-        raise Http404
+    project, _ = page_project(request.user, pk, Role.MANAGER)
     return project
 
 
@@ -100,6 +98,16 @@ def import_items(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def import_source(request: HttpRequest, pk: int) -> HttpResponse:
+    def save(project: Project) -> str:
+        project_update(project=project, user=actor(request), data={"import_source": request.POST.get("import_source", "")})
+        source = project.dataset.import_source
+        return f"Manifest keys may now name objects under '{source}'." if source else "The import source is cleared."
+
+    return _act(request, pk, save)
+
+
+@login_required
 def stream_offset(request: HttpRequest, pk: int, stream_id: int) -> HttpResponse:
     def confirm(project: Project) -> str:
         stream = Stream.objects.filter(pk=stream_id, item__dataset=project.dataset).first()
@@ -115,6 +123,24 @@ def stream_offset(request: HttpRequest, pk: int, stream_id: int) -> HttpResponse
         return f"Stream '{stream.role}' of item {stream.item_id} now starts at {stream.offset_ms} ms."
 
     return _act(request, pk, confirm)
+
+
+@login_required
+def sync_check(request: HttpRequest, pk: int) -> HttpResponse:
+    def queue(project: Project) -> str:
+        ref = request.POST.get("item", "").strip()
+        items = Item.objects.filter(dataset=project.dataset)
+        item = items.filter(external_id=ref).first() if ref else None
+        if item is None and ref.isdigit():
+            item = items.filter(pk=int(ref)).first()
+        if item is None:
+            raise DomainError(f"No item '{ref}' in this project (give its external id or number).")
+        queued = item_sync_check(item=item)
+        roles = ", ".join(f"'{s['role']}'" for s in queued["streams"])
+        return (f"Sync check of item {item.external_id or f'#{item.pk}'} queued: {roles} against "
+                f"'{queued['reference']['role']}'.")
+
+    return _act(request, pk, queue)
 
 
 @login_required

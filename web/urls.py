@@ -15,7 +15,9 @@ urlpatterns = [
     path("projects/<int:pk>/manage/members/", manage_views.member_add, name="project-member-add"),
     path("projects/<int:pk>/manage/members/<int:user_id>/delete/", manage_views.member_delete, name="project-member-delete"),
     path("projects/<int:pk>/manage/import/", manage_views.import_items, name="project-import-page"),
+    path("projects/<int:pk>/manage/import-source/", manage_views.import_source, name="project-import-source-page"),
     path("projects/<int:pk>/manage/streams/<int:stream_id>/", manage_views.stream_offset, name="project-stream-offset"),
+    path("projects/<int:pk>/manage/sync-check/", manage_views.sync_check, name="project-sync-check"),
     path("projects/<int:pk>/manage/export/", manage_views.start_export, name="project-export-page"),
     path("projects/<int:pk>/manage/prelabel/", manage_views.start_prelabel, name="project-prelabel-page"),
 ]

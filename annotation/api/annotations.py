@@ -8,7 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import actor, annotation_for, task_for
 from annotation.api.serializers import (
     AnnotationCreateSerializer,
     AnnotationSaveSerializer,
@@ -17,7 +16,8 @@ from annotation.api.serializers import (
     PredictionSerializer,
 )
 from annotation.models import Prediction, Role
-from annotation.selectors import annotations_visible, role_in
+from annotation.policy import actor, annotation_for, annotations_visible, task_for
+from annotation.selectors import role_in
 from annotation.services.annotations import annotation_create, annotation_save, annotation_submit
 from annotation.services.assignments import assignment_ensure
 from common.errors import Forbidden
@@ -27,14 +27,14 @@ from common.pagination import Pagination
 class TaskAnnotationsView(APIView):
     @extend_schema(responses=AnnotationSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        task = task_for(request, pk)
+        task = task_for(request.user, pk)
         paginator = Pagination()
         page = paginator.paginate_queryset(annotations_visible(task, request.user), request, view=self)
         return paginator.get_paginated_response(AnnotationSerializer(page, many=True).data)
 
     @extend_schema(request=AnnotationCreateSerializer, responses={201: AnnotationSerializer, 200: AnnotationSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        task = task_for(request, pk)
+        task = task_for(request.user, pk)
         if role_in(task.project_id, request.user) == Role.ANNOTATOR:
             assignment_ensure(task=task, user=actor(request))
         serializer = AnnotationCreateSerializer(data=request.data)
@@ -46,11 +46,11 @@ class TaskAnnotationsView(APIView):
 class AnnotationDetailView(APIView):
     @extend_schema(responses=AnnotationSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(AnnotationSerializer(annotation_for(request, pk)).data)
+        return Response(AnnotationSerializer(annotation_for(request.user, pk)).data)
 
     @extend_schema(request=AnnotationSaveSerializer, responses={200: AnnotationSerializer, 409: dict})
     def put(self, request: Request, pk: int) -> Response:
-        annotation = annotation_for(request, pk)
+        annotation = annotation_for(request.user, pk)
         if annotation.annotator_id != request.user.pk and annotation.kind == "human":
             raise Forbidden("Only the annotator who owns this annotation can change it.")
         serializer = AnnotationSaveSerializer(data=request.data)
@@ -65,7 +65,7 @@ class AnnotationDetailView(APIView):
 class AnnotationSubmitView(APIView):
     @extend_schema(request=AnnotationSubmitSerializer, responses={200: AnnotationSerializer, 409: dict})
     def post(self, request: Request, pk: int) -> Response:
-        annotation = annotation_for(request, pk)
+        annotation = annotation_for(request.user, pk)
         if annotation.annotator_id != request.user.pk:
             raise Forbidden("Only the annotator who owns this annotation can submit it.")
         serializer = AnnotationSubmitSerializer(data=request.data)
@@ -77,7 +77,7 @@ class AnnotationSubmitView(APIView):
 class TaskPredictionsView(APIView):
     @extend_schema(responses=PredictionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        task = task_for(request, pk)
+        task = task_for(request.user, pk)
         qs = Prediction.objects.filter(task=task).order_by("model")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import job_for, project_for
 from annotation.models import Job, JobStatus, Role
+from annotation.policy import job_for, project_for
 from annotation.services.exports import (
     INCLUDE_MODES,
     MEDIA_MODES,
@@ -81,7 +81,7 @@ class ProjectExportsView(APIView):
     @extend_schema(summary="List the project's export jobs (newest first)",
                    responses=ExportJobSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         jobs = Job.objects.filter(project=project, kind=Job.Kind.EXPORT).select_related("created_by").order_by("-id")
         paginator = Pagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
@@ -92,7 +92,7 @@ class ProjectExportsView(APIView):
                    responses={202: ExportJobSerializer, 400: OpenApiResponse(description="bad field, named"),
                               409: _CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         job = export_create(project=project, user=request.user, data=request.data)
         return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)
 
@@ -101,7 +101,7 @@ class ExportDetailView(APIView):
     @extend_schema(summary="An export job: status, progress (0-100), error, result",
                    responses=ExportJobSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(job_payload(job_for(request, pk, Job.Kind.EXPORT)))
+        return Response(job_payload(job_for(request.user, pk, Job.Kind.EXPORT)))
 
 
 def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
@@ -117,7 +117,7 @@ class ExportDownloadView(APIView):
                    responses={(200, "application/octet-stream"): OpenApiResponse(description="the export file"),
                               409: OpenApiResponse(description="not finished")})
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
-        job = job_for(request, pk, Job.Kind.EXPORT)
+        job = job_for(request.user, pk, Job.Kind.EXPORT)
         if job.status != JobStatus.SUCCEEDED or not job.file_key:
             raise Conflict(f"Export {job.pk} is {job.status}; download it once it has succeeded.",
                            status=job.status)
@@ -132,8 +132,9 @@ class ExportDownloadView(APIView):
 
 
 class ExportRetryView(APIView):
-    @extend_schema(summary="Re-queue a failed export (failed → queued; 409 otherwise)",
-                   request=None, responses={202: ExportJobSerializer, 409: OpenApiResponse(description="not failed")})
+    @extend_schema(summary="Re-queue a failed export, or send a queued one again (409 otherwise)",
+                   request=None, responses={202: ExportJobSerializer,
+                                            409: OpenApiResponse(description="running or finished")})
     def post(self, request: Request, pk: int) -> Response:
-        job = export_retry(job=job_for(request, pk, Job.Kind.EXPORT), user=request.user)
+        job = export_retry(job=job_for(request.user, pk, Job.Kind.EXPORT), user=request.user)
         return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)

@@ -9,39 +9,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import actor, require_role
-from annotation.models import Role
+from annotation.policy import actor, asset_for, item_for, stream_for
 from common.errors import Conflict, InvalidInput
 from datasets.api.ranges import media_response
-from datasets.api.serializers import AssetSerializer
-from datasets.models import Asset, DerivedMedia, Stream
+from datasets.api.serializers import AssetSerializer, asset_fps
+from datasets.models import Asset, DerivedMedia
 from datasets.services.derived import derived_latest
 from datasets.services.streams import stream_set_offset
-
-
-def asset_for(request: Request, pk: int) -> Asset:
-    try:
-        asset = Asset.objects.select_related("dataset__project").get(pk=pk)
-    except (Asset.DoesNotExist, ValueError):
-        raise Http404 from None
-    project = getattr(asset.dataset, "project", None)
-    if project is None:
-        raise Http404
-    role = require_role(project.pk, request)
-    if role == Role.ANNOTATOR and not asset.streams.filter(
-        item__tasks__assignments__annotator=actor(request)
-    ).exists():
-        raise Http404
-    return asset
+from datasets.services.sync import asset_has_audio, item_sync_check
 
 
 def _derived(asset: Asset, kind: str) -> DerivedMedia:
@@ -61,7 +47,7 @@ def _read(derived: DerivedMedia, name: str) -> bytes:
 class AssetDetailView(APIView):
     @extend_schema(responses=AssetSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(AssetSerializer(asset_for(request, pk)).data)
+        return Response(AssetSerializer(asset_for(request.user, pk)).data)
 
 
 class AssetMediaView(APIView):
@@ -71,7 +57,7 @@ class AssetMediaView(APIView):
         summary="Media bytes (HTTP Range supported)",
     )
     def get(self, request: Request, pk: int) -> HttpResponse | StreamingHttpResponse:
-        asset = asset_for(request, pk)
+        asset = asset_for(request.user, pk)
         key, size, name = asset.storage_key, asset.size, asset.original_name or asset.storage_key
         proxy = derived_latest(asset, DerivedMedia.Kind.PROXY)
         if proxy is not None and proxy.manifest.get("file") and request.query_params.get("original") != "1":
@@ -113,7 +99,9 @@ class WaveformView(APIView):
         summary="Waveform peaks in the audiowaveform .dat v2 or waveform-data.js JSON format",
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        asset = asset_for(request, pk)
+        asset = asset_for(request.user, pk)
+        if asset.status == "ready" and not asset_has_audio(asset):
+            raise NotFound("This asset has no audio.")
         derived = _derived(asset, DerivedMedia.Kind.WAVEFORM)
         files = {str(lv["samples_per_pixel"]): lv["file"] for lv in derived.manifest.get("levels", [])}
         levels = sorted(int(k) for k in files)
@@ -145,7 +133,7 @@ class WaveformView(APIView):
 class ShotsView(APIView):
     @extend_schema(responses=dict, summary="Shot boundaries, keyframe times and filmstrip sprites")
     def get(self, request: Request, pk: int) -> Response:
-        asset = asset_for(request, pk)
+        asset = asset_for(request.user, pk)
         derived = _derived(asset, DerivedMedia.Kind.VIDEO)
         manifest = derived.manifest
         base = f"/api/assets/{asset.pk}/derived/{derived.pk}/"
@@ -163,10 +151,13 @@ class ShotsView(APIView):
 class FramesView(APIView):
     @extend_schema(responses=dict, summary="Real presentation timestamps (ms) of every video frame")
     def get(self, request: Request, pk: int) -> HttpResponse:
-        asset = asset_for(request, pk)
+        asset = asset_for(request.user, pk)
         derived = _derived(asset, DerivedMedia.Kind.VIDEO)
-        data = _read(derived, derived.manifest["frames_file"])
-        response = HttpResponse(data, content_type="application/json")
+        frames = orjson.loads(_read(derived, derived.manifest["frames_file"]))
+        # One frame rate for the asset: the probe's, which the asset's own answer gives too (index
+        # files written before the analysis read it correctly hold null or garbage there).
+        frames["fps"] = asset_fps(asset) or frames.get("fps")
+        response = HttpResponse(orjson.dumps(frames), content_type="application/json")
         response["Cache-Control"] = "private, max-age=86400"
         return response
 
@@ -181,7 +172,7 @@ def _manifest_files(manifest: dict[str, Any]) -> set[str]:
 class DerivedFileView(APIView):
     @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="A thumbnail or filmstrip sprite")
     def get(self, request: Request, pk: int, derived_id: int, name: str) -> HttpResponse:
-        asset = asset_for(request, pk)
+        asset = asset_for(request.user, pk)
         derived = DerivedMedia.objects.filter(pk=derived_id, asset=asset).first()
         if derived is None or name not in _manifest_files(derived.manifest):
             raise Http404
@@ -199,11 +190,7 @@ class StreamOffsetView(APIView):
     @extend_schema(request=StreamOffsetSerializer, responses=dict,
                    summary="Confirm the proposed offset of a stream, or set one (managers)")
     def patch(self, request: Request, pk: int) -> Response:
-        stream = Stream.objects.select_related("item__dataset__project").filter(pk=pk).first()
-        project = getattr(stream.item.dataset, "project", None) if stream is not None else None
-        if stream is None or project is None:
-            raise Http404
-        require_role(project.pk, request, Role.MANAGER)
+        stream, project = stream_for(request.user, pk)
         serializer = StreamOffsetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         stream = stream_set_offset(stream=stream, user=actor(request), project_id=project.pk,
@@ -211,3 +198,19 @@ class StreamOffsetView(APIView):
                                    accept_proposed=serializer.validated_data["accept_proposed"])
         return Response({"id": stream.pk, "role": stream.role, "offset_ms": stream.offset_ms,
                          "proposed_offset_ms": stream.proposed_offset_ms, "offset_confidence": stream.offset_confidence})
+
+
+_SYNC_QUEUED = inline_serializer("SyncCheckQueued", {
+    "item": serializers.IntegerField(), "status": serializers.CharField(),
+    "reference": inline_serializer("SyncReference", {"id": serializers.IntegerField(), "role": serializers.CharField()}),
+    "streams": inline_serializer("SyncStream", {"id": serializers.IntegerField(), "role": serializers.CharField()},
+                                 many=True),
+})
+
+
+class ItemSyncCheckView(APIView):
+    @extend_schema(request=None, responses={202: _SYNC_QUEUED, 409: dict},
+                   summary="Check the sync of an item's audio streams again (managers); proposals follow")
+    def post(self, request: Request, pk: int) -> Response:
+        item, _ = item_for(request.user, pk)
+        return Response(item_sync_check(item=item), status=status.HTTP_202_ACCEPTED)

@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import job_for, project_for
 from annotation.models import Job, JobStatus, Role
+from annotation.policy import job_for, project_for
 from annotation.services.prelabel import prelabel_job_payload, prelabel_start
 from common.pagination import Pagination
 
@@ -29,13 +29,15 @@ class PrelabelJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     project = serializers.IntegerField()
     kind = serializers.CharField()
-    status = serializers.ChoiceField(JobStatus.choices)
+    status = serializers.ChoiceField(JobStatus.choices, help_text="succeeded: every item got its predictions; "
+                                     "partial: some items failed (listed in result.failures); failed: none did, "
+                                     "or the run itself failed")
     progress = serializers.IntegerField(min_value=0, max_value=100)
-    error = serializers.CharField()
+    error = serializers.CharField(help_text="why the run failed, or how many items failed and the first of them")
     params = serializers.JSONField(help_text="prelabelers, tasks (null: all) and the mapping snapshot it runs with")
-    result = serializers.JSONField(help_text="device, items_ok, items_failed, failures [{task, prelabeler, error}], "
-                                              "predictions_written, predictions_superseded, predictions_unchanged, "
-                                              "by_prelabeler")
+    result = serializers.JSONField(help_text="device, items_ok, items_failed, failures [{task, prelabeler, error}] "
+                                              "(the first 200; items_failed counts them all), predictions_written, "
+                                              "predictions_superseded, predictions_unchanged, by_prelabeler")
     delayed = serializers.BooleanField(help_text="queued while the job broker was unreachable; sent when it is back")
     created_by = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -51,7 +53,7 @@ class ProjectPrelabelView(APIView):
     @extend_schema(summary="List the project's pre-label runs (newest first)",
                    responses=PrelabelJobSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         jobs = (Job.objects.filter(project=project, kind=Job.Kind.PRELABEL)
                 .select_related("created_by").order_by("-id"))
         paginator = Pagination()
@@ -64,7 +66,7 @@ class ProjectPrelabelView(APIView):
                               400: OpenApiResponse(description="bad request or mapping, named"),
                               409: _CONFLICT})
     def post(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         job = prelabel_start(project=project, user=request.user, data=request.data)
         return Response(prelabel_job_payload(job), status=status.HTTP_202_ACCEPTED)
 
@@ -73,4 +75,4 @@ class PrelabelJobDetailView(APIView):
     @extend_schema(summary="A pre-label run: status, progress (0-100), error, result counts",
                    responses=PrelabelJobSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(prelabel_job_payload(job_for(request, pk, Job.Kind.PRELABEL)))
+        return Response(prelabel_job_payload(job_for(request.user, pk, Job.Kind.PRELABEL)))

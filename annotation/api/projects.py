@@ -12,13 +12,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import actor, project_for
 from annotation.api.serializers import ImportSerializer, MembershipSerializer, ProjectSerializer
 from annotation.models import Membership, Project, Role
+from annotation.policy import actor, members_visible, project_for
 from annotation.selectors import projects_for_user
 from annotation.services.imports import parse_manifest, project_import
-from annotation.services.projects import member_remove, member_set, project_create, project_update
-from common.audit import audit
+from annotation.services.projects import (
+    member_remove,
+    member_set,
+    project_create,
+    project_delete,
+    project_update,
+)
 from common.errors import InvalidInput, TooLarge
 from common.parsers import FastJSONParser
 
@@ -47,12 +52,12 @@ class ProjectDetailView(APIView):
 
     @extend_schema(responses=ProjectSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk)
+        project = project_for(request.user, pk)
         return Response(ProjectSerializer(project, context={"request": request}).data)
 
     @extend_schema(request=ProjectSerializer, responses=ProjectSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         serializer = ProjectSerializer(project, data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         project = project_update(project=project, user=actor(request), data=dict(serializer.validated_data))
@@ -60,11 +65,8 @@ class ProjectDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
-        audit(request.user, "project.delete", project, project_id=project.pk, name=project.name)
-        dataset = project.dataset
-        project.delete()
-        dataset.delete()
+        project = project_for(request.user, pk, Role.MANAGER)
+        project_delete(project=project, user=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -73,14 +75,14 @@ class MemberListView(APIView):
 
     @extend_schema(responses=MembershipSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk)
-        members = Membership.objects.filter(project=project).select_related("user").order_by("id")
+        project = project_for(request.user, pk)
+        members = members_visible(project, request.user)
         return Response({"count": members.count(), "next": None, "previous": None,
                          "results": MembershipSerializer(members, many=True).data})
 
     @extend_schema(request=MembershipSerializer, responses=MembershipSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         serializer = MembershipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = member_set(
@@ -91,7 +93,7 @@ class MemberListView(APIView):
 
     @extend_schema(request=MembershipSerializer, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         data: Any = request.data
         username = data.get("username") or request.query_params.get("username")
         membership = Membership.objects.filter(project=project, user__username=username).select_related("user").first()
@@ -113,7 +115,7 @@ class ImportView(APIView):
         summary="Import items: a JSONL manifest, media files, or both (files referenced by name)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         uploads: dict[str, Any] = {}
         records: list[dict[str, Any]] = []
         data: Any = request.data

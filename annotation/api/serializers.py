@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from annotation.models import Annotation, Job, Membership, Prediction, Project, Role, Task
+from annotation.policy import PEER_WORK_TASK_FIELDS
 from datasets.api.serializers import ItemSerializer
 
 
@@ -18,15 +19,25 @@ class ProjectSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
     schema = serializers.JSONField()
+    import_source = serializers.CharField(
+        source="dataset.import_source", required=False, allow_blank=True, max_length=500,
+        help_text="Storage prefix (e.g. 'imports/team-a/') that manifest `key` streams may name; empty: none.")
 
     class Meta:
         model = Project
         fields = [
             "id", "name", "instructions", "schema", "schema_version", "overlap", "agreement_threshold",
             "agreement_measure", "merge_rule", "everyone_share", "honeypot_rate", "audit_rate", "prelabelers",
-            "role", "counts", "created_at",
+            "role", "counts", "created_at", "import_source",
         ]
         read_only_fields = ["schema_version", "created_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # `import_source` lives on the project's dataset; the services take it as a flat field.
+        dataset = attrs.pop("dataset", None)
+        if dataset is not None and "import_source" in dataset:
+            attrs["import_source"] = dataset["import_source"]
+        return attrs
 
     def get_role(self, obj: Project) -> str | None:
         from annotation.selectors import role_in
@@ -73,7 +84,27 @@ class MembershipSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(f"No user named '{value}'.") from None
 
 
-class TaskListSerializer(serializers.ModelSerializer):
+class PeerWorkHiddenMixin(serializers.Serializer):
+    """Leaves out the task fields that count or score other people's work unless the caller may see them.
+
+    The view passes ``peer_work`` (``annotation.policy.user_sees_peer_work``) in the context; without
+    it the fields are left out.
+    """
+
+    # Not read-only, so the schema does not list them as always present (these serializers only answer).
+    submitted_count = serializers.IntegerField(required=False, help_text="left out for annotators (blind labeling)")
+    agreement = serializers.FloatField(required=False, allow_null=True,
+                                       help_text="left out for annotators (blind labeling)")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if not self.context.get("peer_work", False):
+            for name in PEER_WORK_TASK_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class TaskListSerializer(PeerWorkHiddenMixin, serializers.ModelSerializer):
     external_id = serializers.CharField(source="item.external_id")
     provenance = serializers.JSONField(source="item.provenance")
 
@@ -83,7 +114,7 @@ class TaskListSerializer(serializers.ModelSerializer):
                   "submitted_count", "agreement", "created_at"]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(PeerWorkHiddenMixin, serializers.ModelSerializer):
     item = ItemSerializer()
 
     class Meta:

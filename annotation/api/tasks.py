@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,11 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import actor, project_for, task_for
 from annotation.api.serializers import TaskListSerializer, TaskSerializer
-from annotation.models import Role, Task, TaskStatus
+from annotation.models import Task, TaskStatus
+from annotation.policy import actor, project_for, task_for, tasks_visible, user_sees_peer_work
 from annotation.services.assignments import task_next, task_skip
-from common.errors import InvalidInput
+from common.errors import Forbidden, InvalidInput
+
+# Query filters that reveal other annotators' work; only reviewers and managers may use them.
+PEER_WORK_FILTERS = ("annotator", "agreement_lt", "agreement_gte")
 
 
 def _float(value: str, name: str) -> float:
@@ -37,16 +42,21 @@ class TaskListView(generics.ListAPIView):
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
+    peer_work = False  # set per request once the project is known; blind until then
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "peer_work": self.peer_work}
+
     def get_queryset(self) -> QuerySet[Task]:
         request = self.request
-        project = project_for(request, self.kwargs["pk"])
-        from annotation.selectors import role_in
-
-        role = role_in(project.pk, request.user) or Role.ANNOTATOR
-        qs = Task.objects.filter(project=project).select_related("item").order_by("id")
-        if role == Role.ANNOTATOR:
-            qs = qs.filter(assignments__annotator=actor(request))
+        project = project_for(request.user, self.kwargs["pk"])
+        self.peer_work = user_sees_peer_work(request.user, project.pk)
+        qs = tasks_visible(project, request.user)
         params = request.query_params
+        peer_filters = sorted(set(PEER_WORK_FILTERS) & set(params))
+        if peer_filters and not self.peer_work:
+            # Filtering by who else holds a task, or by its agreement, would reveal what blind labeling hides.
+            raise Forbidden(f"Filtering by {', '.join(peer_filters)} needs the reviewer role in the project.")
         if "status" in params:
             if params["status"] not in TaskStatus.values:
                 raise InvalidInput(f"Unknown status; use one of {', '.join(TaskStatus.values)}.", field="status")
@@ -72,15 +82,16 @@ class TaskListView(generics.ListAPIView):
 class TaskDetailView(APIView):
     @extend_schema(responses=TaskSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        task = task_for(request, pk)
+        task = task_for(request.user, pk)
         task = Task.objects.select_related("item").prefetch_related("item__streams__asset").get(pk=task.pk)
-        return Response(TaskSerializer(task).data)
+        peer_work = user_sees_peer_work(request.user, task.project_id)
+        return Response(TaskSerializer(task, context={"request": request, "peer_work": peer_work}).data)
 
 
 class NextTaskView(APIView):
     @extend_schema(request=None, responses={200: TaskSerializer, 204: None}, summary="Take the next task (with a lease)")
     def post(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk)
+        project = project_for(request.user, pk)
         task = task_next(project=project, user=actor(request))
         if task is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -90,6 +101,6 @@ class NextTaskView(APIView):
 class SkipTaskView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request: Request, pk: int) -> Response:
-        task = task_for(request, pk)
+        task = task_for(request.user, pk)
         task_skip(task=task, user=actor(request))
         return Response({"detail": "Skipped."})

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import actor, project_for, require_role
 from annotation.models import Role
+from annotation.policy import actor, project_for, upload_for
 from common.errors import InvalidInput
 from datasets.api.serializers import AssetSerializer
 from datasets.models import Upload
@@ -39,20 +38,11 @@ def _payload(upload: Upload) -> dict[str, Any]:
             "asset": AssetSerializer(upload.asset).data if upload.asset is not None else None}
 
 
-def _upload_for(request: Request, pk: str) -> Upload:
-    upload = Upload.objects.select_related("dataset__project", "asset").filter(pk=pk).first()
-    project = getattr(upload.dataset, "project", None) if upload is not None else None
-    if upload is None or project is None:
-        raise Http404
-    require_role(project.pk, request, Role.MANAGER)
-    return upload
-
-
 class UploadCreateView(APIView):
     @extend_schema(request=UploadCreateSerializer, responses={201: _UPLOAD},
                    summary="Start a resumable upload; then PATCH chunks to its url")
     def post(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         serializer = UploadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = upload_create(dataset=project.dataset, filename=serializer.validated_data["filename"],
@@ -68,7 +58,7 @@ class UploadView(APIView):
 
     @extend_schema(responses=_UPLOAD, summary="The upload's current offset (resume from here)")
     def get(self, request: Request, pk: str) -> Response:
-        upload = _upload_for(request, pk)
+        upload = upload_for(request.user, pk)
         response = Response(_payload(upload))
         response["Upload-Offset"] = str(upload.received)
         return response
@@ -80,7 +70,7 @@ class UploadView(APIView):
         summary="Append a chunk at Upload-Offset; the last chunk creates the asset",
     )
     def patch(self, request: Request, pk: str) -> Response:
-        upload = _upload_for(request, pk)
+        upload = upload_for(request.user, pk)
         try:
             offset = int(request.headers.get("Upload-Offset", ""))
             length = int(request.headers.get("Content-Length", ""))

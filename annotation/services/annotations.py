@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -15,7 +16,6 @@ from annotation.models import (
     TASK_TRANSITIONS,
     Annotation,
     AnnotationKind,
-    AnnotationRevision,
     AnnotationStatus,
     Assignment,
     AssignmentStatus,
@@ -26,7 +26,9 @@ from annotation.models import (
     TaskStatus,
 )
 from annotation.schema import ResultContext, ResultError, validate_result
-from common.errors import Conflict, InvalidInput, StaleVersion
+from annotation.services.assignments import assignment_for_labeling
+from annotation.services.revisions import json_size, revision_write
+from common.errors import Conflict, Forbidden, InvalidInput, StaleVersion, TooLarge
 from common.states import check_transition
 from datasets.models import Stream
 
@@ -43,21 +45,44 @@ def result_context(task: Task) -> ResultContext:
 
 
 def result_check(project: Project, task: Task, result: Any) -> dict[str, Any]:
+    """The result checked against the schema and the size limits: 413 past TANDEM_MAX_RESULT_BYTES, else 400."""
+    limit = settings.TANDEM_MAX_RESULT_BYTES
+    size = json_size(result)
+    if size > limit:
+        raise TooLarge(f"The result is {size} bytes of JSON; an annotation holds at most {limit} "
+                       "(TANDEM_MAX_RESULT_BYTES). Split the item or drop text the task does not need.")
+    ctx = result_context(task)
+    ctx.max_regions = settings.TANDEM_MAX_REGIONS
     try:
-        return validate_result(project.schema, result, result_context(task))
+        return validate_result(project.schema, result, ctx)
     except ResultError as exc:
         raise InvalidInput(f"Invalid result: {exc}", region=exc.where) from exc
 
 
-def _revision(annotation: Annotation, user: User | None) -> None:
-    AnnotationRevision.objects.create(
-        annotation=annotation, version=annotation.version, result=annotation.result, status=annotation.status, author=user
-    )
+def _revision(annotation: Annotation, user: User | None, before: dict[str, Any] | None = None) -> None:
+    """Record the new version; ``before`` (the result one version earlier) lets it be stored as a delta."""
+    revision_write(annotation, user, before)
+
+
+def _check_writer(annotation: Annotation, user: User) -> None:
+    """Only the owner changes a human annotation here; gold has its own, audited ways."""
+    if annotation.kind == AnnotationKind.GOLD:
+        raise Forbidden(
+            "Gold changes only through review: claim the task's review item and resolve it, or edit it with "
+            f"POST /api/tasks/{annotation.task_id}/gold/ giving the version and a reason."
+        )
+    if annotation.annotator_id != user.pk:
+        raise Forbidden("Only the annotator who owns this annotation can change it.")
 
 
 @transaction.atomic
 def annotation_create(*, task: Task, user: User, result: Any) -> tuple[Annotation, bool]:
-    """The caller's draft on a task; returns (annotation, created). An existing one is returned as is."""
+    """The caller's draft on a task; returns (annotation, created). An existing one is returned as is.
+
+    Only someone holding the task (``assignment_for_labeling``) has a draft on it: a reviewer or
+    manager who never took the task gets 403, so nobody fills a task's overlap from outside the queue.
+    """
+    assignment_for_labeling(task=task, user=user)
     existing = Annotation.objects.filter(task=task, annotator=user, kind=AnnotationKind.HUMAN).first()
     if existing is not None:
         return existing, False
@@ -75,8 +100,10 @@ def annotation_create(*, task: Task, user: User, result: Any) -> tuple[Annotatio
 @transaction.atomic
 def annotation_save(*, annotation: Annotation, result: Any, version: int, user: User) -> Annotation:
     """Save a new result if ``version`` is the stored one; else StaleVersion (409) and nothing changes."""
-    if annotation.status == AnnotationStatus.SUBMITTED and annotation.kind == AnnotationKind.HUMAN:
+    _check_writer(annotation, user)
+    if annotation.status == AnnotationStatus.SUBMITTED:
         raise Conflict("This annotation is submitted; it can no longer be edited.", current_version=annotation.version)
+    assignment_for_labeling(task=annotation.task, user=user)
     checked = result_check(annotation.task.project, annotation.task, result)
     now = timezone.now()
     updated = Annotation.objects.filter(pk=annotation.pk, version=version).update(
@@ -89,10 +116,12 @@ def annotation_save(*, annotation: Annotation, result: Any, version: int, user: 
             current_version=current.version,
             current={"version": current.version, "result": current.result, "status": current.status},
         )
+    # The row as loaded holds the result at `version` only if it was loaded at that version.
+    before = annotation.result if annotation.version == version else None
     annotation.result = checked
     annotation.version = version + 1
     annotation.updated_at = now
-    _revision(annotation, user)
+    _revision(annotation, user, before)
     return annotation
 
 
@@ -105,6 +134,7 @@ def task_set_status(task: Task, status: str) -> None:
 @transaction.atomic
 def annotation_submit(*, annotation: Annotation, user: User, version: int | None = None) -> Annotation:
     """Draft → submitted; the task completes when its k-th annotation arrives."""
+    _check_writer(annotation, user)
     if version is not None and version != annotation.version:
         raise StaleVersion(
             f"Version {version} is stale: the annotation is at version {annotation.version}.",
@@ -112,6 +142,7 @@ def annotation_submit(*, annotation: Annotation, user: User, version: int | None
         )
     if annotation.status == AnnotationStatus.SUBMITTED:
         raise Conflict("This annotation is already submitted.", current_version=annotation.version)
+    assignment_for_labeling(task=annotation.task, user=user)
     now = timezone.now()
     updated = Annotation.objects.filter(
         pk=annotation.pk, status=AnnotationStatus.DRAFT, version=annotation.version
@@ -124,7 +155,7 @@ def annotation_submit(*, annotation: Annotation, user: User, version: int | None
     annotation.version += 1
     annotation.status = AnnotationStatus.SUBMITTED
     annotation.submitted_at = now
-    _revision(annotation, user)
+    _revision(annotation, user, annotation.result)
     task = Task.objects.select_for_update().get(pk=annotation.task_id)
     held = Assignment.objects.filter(task=task, annotator=user, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.EXPIRED])
     was_active = held.filter(status=AssignmentStatus.ACTIVE).exists()

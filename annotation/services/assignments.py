@@ -15,8 +15,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from annotation.models import Assignment, AssignmentStatus, Project, Task, TaskStatus
-from common.errors import Conflict
+from annotation.models import ASSIGNMENT_TRANSITIONS, Assignment, AssignmentStatus, Project, Task, TaskStatus
+from common.errors import Conflict, Forbidden
+from common.states import check_transition
 
 
 def _lease_end() -> datetime:
@@ -99,9 +100,44 @@ def assignment_ensure(*, task: Task, user: User) -> Assignment:
         return assignment
     with transaction.atomic():
         locked = Task.objects.select_for_update().get(pk=task.pk)
-        full = not locked.for_everyone and locked.active_count + locked.submitted_count >= locked.target_count
-        if locked.status != TaskStatus.OPEN or full:
+        if not _slot_free(locked):
             raise Conflict("This task already has all the annotators it needs.")
         assignment = Assignment.objects.create(task=locked, annotator=user, lease_expires_at=_lease_end())
+        Task.objects.filter(pk=task.pk).update(active_count=F("active_count") + 1)
+    return assignment
+
+
+def _slot_free(task: Task) -> bool:
+    return task.status == TaskStatus.OPEN and (
+        task.for_everyone or task.active_count + task.submitted_count < task.target_count
+    )
+
+
+def assignment_for_labeling(*, task: Task, user: User) -> Assignment:
+    """The caller's assignment when it lets them write a human annotation on the task; else why not.
+
+    Overlap is filled only by the people the task was given to (through the queue or by opening
+    it while it had a free slot), whatever their role. No assignment: Forbidden (403). A skipped
+    one: Conflict (409), the slot went back to the pool. A lapsed lease is taken up again
+    (expired → active, the slot counted again) while the task still has a free slot, and refused
+    (409) once another annotator has it, so a task never collects more than its k annotators.
+    The assignment row is locked first, as skip and lease expiry do, so a skip and a save never
+    both win.
+    """
+    assignment = Assignment.objects.select_for_update().filter(task=task, annotator=user).first()
+    if assignment is None:
+        raise Forbidden(
+            "You hold no assignment on this task: only the annotators it was given to may label it "
+            f"(take it with POST /api/projects/{task.project_id}/next/)."
+        )
+    if assignment.status == AssignmentStatus.SKIPPED:
+        raise Conflict("You skipped this task: it went back to the pool and you can no longer label it.")
+    if assignment.status == AssignmentStatus.EXPIRED:
+        locked = Task.objects.select_for_update().get(pk=task.pk)
+        if not _slot_free(locked):
+            raise Conflict("Your lease on this task expired and its place went to another annotator.")
+        check_transition("assignment", ASSIGNMENT_TRANSITIONS, assignment.status, AssignmentStatus.ACTIVE)
+        assignment.status, assignment.lease_expires_at = AssignmentStatus.ACTIVE, _lease_end()
+        assignment.save(update_fields=["status", "lease_expires_at", "updated_at"])
         Task.objects.filter(pk=task.pk).update(active_count=F("active_count") + 1)
     return assignment

@@ -14,11 +14,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from annotation.models import JOB_TRANSITIONS, Job, JobStatus, Project, TaskStatus
+from annotation.models import Job, JobStatus, Project, TaskStatus
+from annotation.services.jobs import job_set_status
 from common.audit import audit
 from common.dispatch import enqueue_on_commit, is_pending
 from common.errors import Conflict, InvalidInput
-from common.states import check_transition
 from datasets.exports import FORMATS
 
 INCLUDE_MODES = ("gold", "submitted", "all")
@@ -174,21 +174,18 @@ def export_create(*, project: Project, user: Any, data: Any) -> Job:
 
 
 def export_retry(*, job: Job, user: Any) -> Job:
-    """Send a failed export back to the queue (failed → queued); any other state is a 409."""
+    """Send a failed export back to the queue, or send a queued one again (its message may be lost).
+
+    A duplicate message is harmless: the worker's claim takes the row once. Running, succeeded:
+    409 from the state machine.
+    """
 
     with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job.pk)
-        check_transition("export job", JOB_TRANSITIONS, locked.status, JobStatus.QUEUED)
-        locked.status = JobStatus.QUEUED
-        locked.progress = 0
-        locked.error = ""
-        locked.result = {}
-        locked.file_key = ""
-        locked.save(update_fields=["status", "progress", "error", "result", "file_key", "updated_at"])
-        audit(user, "export.retry", locked, project_id=locked.project_id)
-        job_id = locked.pk
-        enqueue_on_commit("annotation.tasks.exports.run_export", job_id)
-    return locked
+        again = job_set_status(job.pk, JobStatus.QUEUED, only_from=(JobStatus.FAILED, JobStatus.QUEUED),
+                               progress=0, error="", result={}, file_key="")
+        audit(user, "export.retry", again, project_id=again.project_id)
+        enqueue_on_commit("annotation.tasks.exports.run_export", again.pk)
+    return again
 
 
 def output_is_zip(params: Mapping[str, Any]) -> bool:

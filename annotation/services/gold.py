@@ -16,12 +16,12 @@ from django.utils import timezone
 from annotation.models import (
     Annotation,
     AnnotationKind,
-    AnnotationRevision,
     AnnotationStatus,
     Task,
     TaskStatus,
 )
 from annotation.services.annotations import result_check, task_set_status
+from annotation.services.revisions import revision_write
 from common.audit import audit
 
 
@@ -54,6 +54,7 @@ def gold_write(
         task_set_status(task, TaskStatus.GOLD)
     now = timezone.now()
     gold = Annotation.objects.select_for_update().filter(task=task, kind=AnnotationKind.GOLD).first()
+    before = gold.result if gold is not None else None  # locked: the result at gold.version
     if gold is None:
         gold = Annotation.objects.create(
             task=task, annotator=user, kind=AnnotationKind.GOLD, status=AnnotationStatus.SUBMITTED,
@@ -66,9 +67,7 @@ def gold_write(
         gold.automatic = automatic
         gold.submitted_at = now
         gold.save(update_fields=["result", "version", "annotator", "automatic", "submitted_at", "updated_at"])
-    AnnotationRevision.objects.create(
-        annotation=gold, version=gold.version, result=gold.result, status=gold.status, author=user
-    )
+    revision_write(gold, user, before)
     audit(user, "gold.write", gold, project_id=task.project_id, task=task.pk, version=gold.version,
           automatic=automatic, regions=len(checked.get("regions", [])), **(detail or {}))
     return gold

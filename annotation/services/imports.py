@@ -17,6 +17,7 @@ from common.bulk import insert_rows
 from common.errors import InvalidInput
 from common.parsers import loads_without_nul
 from datasets.services.items import items_import
+from datasets.services.sync import items_queue_sync
 
 MAX_MANIFEST_LINES = 100_000
 ANALYZE_AFTER = 1000
@@ -76,6 +77,18 @@ def _honeypots(project: Project, user: User, records: list[dict[str, Any]], task
             raise InvalidInput(f"line {n}.gold: {exc.detail}", **exc.extra) from exc
 
 
+def _queue_sync_of_ready_items(records: list[dict[str, Any]], item_ids: list[int]) -> None:
+    """The sync check of items built from assets that were ready before the item existed.
+
+    Only a stream naming an existing asset (``{"asset": id}``, e.g. a finished resumable upload) can
+    be ready at import; new files are checked when their processing ends (``datasets.tasks``).
+    """
+    reusing = [item_id for record, item_id in zip(records, item_ids, strict=True)
+               if any(isinstance(s, Mapping) and "asset" in s for s in record.get("streams", []))]
+    if reusing:
+        items_queue_sync(reusing)
+
+
 def everyone_shares(n: int, share: float) -> list[bool]:
     """Which of ``n`` new tasks every annotator labels: evenly spread, ``floor(n * share)`` of them.
 
@@ -99,6 +112,7 @@ def project_import(
     if not records:
         raise InvalidInput("Nothing to import: send a JSONL manifest, files, or both.")
     item_ids = items_import(dataset=project.dataset, records=records, uploads=uploads, user=user)
+    _queue_sync_of_ready_items(records, item_ids)
     now = timezone.now()
     task_ids = insert_rows(
         Task,

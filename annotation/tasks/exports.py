@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import OperationalError
@@ -31,7 +30,8 @@ from annotation.services.exports import (
     export_key,
     export_mime_type,
 )
-from annotation.services.jobs import job_set_progress, job_set_status
+from annotation.services.jobs import EXPORT_JOB, job_set_progress
+from common.jobs import Claim, Outcome, run
 from datasets.exports import FORMATS
 from datasets.exports.base import DeterministicZip, dumps, loads
 from datasets.exports.manifest import build_manifest, release_hash
@@ -232,10 +232,6 @@ def _discard_outputs(job: Job, key: str) -> None:
     _discard(export_key(job, SNAPSHOT_NAME))
 
 
-def _fail(job_id: int, message: str) -> None:
-    job_set_status(job_id, JobStatus.FAILED, error=message[:4000], file_key="")
-
-
 def _compare_with_release(job: Job, facts: dict[str, Any]) -> dict[str, Any]:
     source = Job.objects.filter(pk=job.params.get("remake_of")).first()
     if source is None:
@@ -243,15 +239,9 @@ def _compare_with_release(job: Job, facts: dict[str, Any]) -> dict[str, Any]:
     return {"remake_of": source.pk, "same_bytes": source.result.get("sha256") == facts["sha256"]}
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=SOFT_TIME_LIMIT,
-             time_limit=SOFT_TIME_LIMIT + 300)
-def run_export(self: Any, job_id: int) -> str:
-    """Run one export job to the end: succeeded with its file, or failed with its error."""
-    job = Job.objects.select_related("project").filter(pk=job_id, kind=Job.Kind.EXPORT).first()
-    if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-        return "skipped"  # a stale or duplicate delivery
-    # queued → running, or running → running when a killed worker's job is delivered again
-    job = job_set_status(job_id, JobStatus.RUNNING, progress=1, error="")
+def _write(held: Claim) -> Outcome:
+    """The export itself; whatever it saved is removed again if it does not end succeeded."""
+    job = Job.objects.select_related("project").get(pk=held.pk)
     project = job.project
     key = ""
     try:
@@ -259,7 +249,7 @@ def run_export(self: Any, job_id: int) -> str:
             path, facts = write_export(job, project, workdir)
             name = export_file_name(project, job)
             if job.release_name:
-                job_set_progress(job_id, 92)
+                job_set_progress(job.pk, 92)
                 snapshot = f"{workdir}/{SNAPSHOT_NAME}"
                 facts.update(_release(job, project, name, facts, snapshot))
                 snapshot_key = export_key(job, SNAPSHOT_NAME)
@@ -268,28 +258,19 @@ def run_export(self: Any, job_id: int) -> str:
             if job.params.get("remake_of"):
                 facts.update(_compare_with_release(job, facts))
             key = export_key(job, name)
-            job_set_progress(job_id, 96)
+            job_set_progress(job.pk, 96)
             _save(key, path)
-        facts.update(file_name=name, mime_type=export_mime_type(job.params))
-        job_set_status(job_id, JobStatus.SUCCEEDED, progress=100, result=facts, file_key=key)
-    except TRANSIENT as exc:
+    except BaseException:
         _discard_outputs(job, key)
-        if self.request.retries >= MAX_RETRIES:
-            _fail(job_id, f"Gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}")
-            return "failed"
-        log.warning("export %s: transient error, retrying: %s", job_id, exc)
-        raise self.retry(exc=exc, countdown=min(300, 5 * 2 ** self.request.retries)) from exc
-    except SoftTimeLimitExceeded:
-        _discard_outputs(job, key)
-        _fail(job_id, f"The export took longer than {SOFT_TIME_LIMIT} s and was stopped.")
-        return "failed"
-    except ExportError as exc:
-        _discard_outputs(job, key)
-        _fail(job_id, str(exc))
-        return "failed"
-    except Exception as exc:
-        log.exception("export %s failed", job_id)
-        _discard_outputs(job, key)
-        _fail(job_id, f"Export failed: {type(exc).__name__}: {exc}")
-        return "failed"
-    return "succeeded"
+        raise
+    facts.update(file_name=name, mime_type=export_mime_type(job.params))
+    return Outcome(JobStatus.SUCCEEDED, {"progress": 100, "result": facts, "file_key": key})
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=SOFT_TIME_LIMIT,
+             time_limit=SOFT_TIME_LIMIT + 300)
+def run_export(self: Any, job_id: int) -> str:
+    """Run one export job to the end: succeeded with its file, or failed with its error."""
+    return run(self, EXPORT_JOB, job_id, _write, transient=TRANSIENT, max_retries=MAX_RETRIES,
+               expected=(ExportError,), what="The export", claim_fields={"progress": 1, "error": ""},
+               fail_fields={"file_key": ""})

@@ -4,8 +4,10 @@ For each mapped pre-labeler the job's tasks are taken ``TANDEM_PRELABEL_BATCH`` 
 task becomes one plain input (a local path of the mapped stream, its offset, the transcript
 text, the shot boundaries) and the pure pre-labeler runs the batch on the device picked once per
 worker process. An item that cannot be built (missing stream, asset not ready, no shot analysis)
-or that the model fails on stores its error on its prediction row and the run goes on. Database
-and connection hiccups are retried with backoff up to a cap; since unchanged predictions are not
+or that the model fails on stores its error on its prediction row and the run goes on; the job
+ends ``succeeded`` when every item did, ``partial`` when some failed (each listed with its error
+in the result) and ``failed`` when none did. The lifecycle (claim, heartbeat, retries of database
+and connection hiccups, failure) is ``common.jobs``; since unchanged predictions are not
 rewritten, a retried or redelivered job just redoes its work.
 """
 
@@ -23,15 +25,17 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError
 
-from annotation.models import Job, JobStatus, Project, Task
+from annotation.models import Job, Project, Task
 from annotation.prelabel import registry
 from annotation.prelabel.base import ItemResult, PreLabeler
 from annotation.prelabel.device import pick_device
-from annotation.services.jobs import job_set_progress, job_set_status
+from annotation.services.jobs import PRELABEL_JOB, job_outcome, job_set_progress
 from annotation.services.prelabel import (
     prelabel_mapping_check,
     prelabel_store_item,
 )
+from common.errors import DomainError
+from common.jobs import Claim, JobFailed, Outcome, run
 from datasets.models import DerivedMedia, Stream
 from datasets.services.derived import derived_latest
 from datasets.tasks import local_copy
@@ -248,33 +252,31 @@ def prelabel_execute(job: Job, *, device: str, batch_size: int,
     return tally.result
 
 
-def _fail(job_id: int, message: str) -> str:
-    job_set_status(job_id, JobStatus.FAILED, error=message[:4000])
-    return "failed"
+def _summary(result: dict[str, Any]) -> str:
+    """The job's error line for a run where items failed; the list itself is in ``result["failures"]``."""
+    ok, failed = result["items_ok"], result["items_failed"]
+    first = result["failures"][0]
+    where = f"task {first['task']} ({first['prelabeler']}): {first['error']}"
+    if ok:
+        return f"{failed} of {ok + failed} items failed; the first: {where}"
+    return f"Every item failed ({failed}); the first: {where}"
+
+
+def _execute(held: Claim) -> Outcome:
+    job = Job.objects.select_related("project").get(pk=held.pk)
+    try:
+        result = prelabel_execute(job, device=worker_device(), batch_size=settings.TANDEM_PRELABEL_BATCH,
+                                  progress=lambda pct: job_set_progress(job.pk, pct))
+    except DomainError as exc:  # the mapping no longer fits the schema: the message a new request would get
+        raise JobFailed(f"Pre-label run failed: {exc.detail}") from exc
+    status = job_outcome(result["items_ok"], result["items_failed"])
+    error = _summary(result) if result["items_failed"] else ""
+    return Outcome(status, {"progress": 100, "result": result, "error": error[:4000]})
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=SOFT_TIME_LIMIT,
              time_limit=SOFT_TIME_LIMIT + 300)
 def run_prelabel(self: Any, job_id: int) -> str:
-    """Run one pre-label job to the end: succeeded with its counts, or failed with its error."""
-    job = Job.objects.select_related("project").filter(pk=job_id, kind=Job.Kind.PRELABEL).first()
-    if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-        return "skipped"  # a stale or duplicate delivery
-    # queued → running, or running → running when a retried or redelivered job comes back
-    job = job_set_status(job_id, JobStatus.RUNNING, progress=1, error="")
-    try:
-        result = prelabel_execute(job, device=worker_device(), batch_size=settings.TANDEM_PRELABEL_BATCH,
-                                  progress=lambda pct: job_set_progress(job_id, pct))
-        job_set_status(job_id, JobStatus.SUCCEEDED, progress=100, result=result)
-    except TRANSIENT as exc:
-        if self.request.retries >= MAX_RETRIES:
-            return _fail(job_id, f"Gave up after {MAX_RETRIES} retries: {type(exc).__name__}: {exc}")
-        log.warning("pre-label job %s: transient error, retrying: %s", job_id, exc)
-        raise self.retry(exc=exc, countdown=min(300, 5 * 2 ** self.request.retries)) from exc
-    except SoftTimeLimitExceeded:
-        return _fail(job_id, f"The pre-label run took longer than {SOFT_TIME_LIMIT} s and was stopped.")
-    except Exception as exc:
-        log.exception("pre-label job %s failed", job_id)
-        detail = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
-        return _fail(job_id, f"Pre-label run failed: {detail}")
-    return "succeeded"
+    """Run one pre-label job to the end: succeeded, partial (some items failed, listed) or failed."""
+    return run(self, PRELABEL_JOB, job_id, _execute, transient=TRANSIENT, max_retries=MAX_RETRIES,
+               expected=(JobFailed,), what="The pre-label run", claim_fields={"progress": 1, "error": ""})

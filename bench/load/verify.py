@@ -36,7 +36,8 @@ def verify(acks: Iterable[Ack]) -> Verdict:
     """Every acknowledged change has its immutable revision with that version and that result."""
     from django.db import connection
 
-    from annotation.models import Annotation, AnnotationRevision
+    from annotation.models import Annotation
+    from annotation.selectors_revisions import revision_history
 
     verdict = Verdict()
     acks = list(acks)
@@ -49,8 +50,7 @@ def verify(acks: Iterable[Ack]) -> Verdict:
     ids = sorted(by_annotation)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for aid, version, result, status in AnnotationRevision.objects.filter(annotation_id__in=chunk).values_list(
-                "annotation_id", "version", "result", "status"):
+        for aid, version, result, status in revision_history(chunk):  # revisions are stored as deltas
             stored[(aid, version)] = (result, status)
     for key, ack in wanted.items():
         verdict.acks_checked += 1

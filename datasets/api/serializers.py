@@ -11,6 +11,19 @@ from datasets.models import Asset, Item, Stream
 TEXT_INLINE_LIMIT = 2_000_000
 
 
+def _video_meta(asset: Asset) -> dict[str, Any]:
+    for s in asset.meta.get("streams", []):
+        if s.get("type") == "video" or s.get("kind") == "video":
+            return dict(s)
+    return {}
+
+
+def asset_fps(asset: Asset) -> float | None:
+    """The frame rate the probe found in the asset's video stream (None without video)."""
+    fps = _video_meta(asset).get("fps")
+    return float(fps) if fps else None
+
+
 class AssetSerializer(serializers.ModelSerializer):
     duration_ms = serializers.SerializerMethodField()
     fps = serializers.SerializerMethodField()
@@ -22,24 +35,22 @@ class AssetSerializer(serializers.ModelSerializer):
     shots_url = serializers.SerializerMethodField()
     frames_url = serializers.SerializerMethodField()
     delayed = serializers.SerializerMethodField(help_text="processing waits for the job broker to come back")
+    warnings = serializers.SerializerMethodField(help_text="where the file's name and its content disagree")
 
     class Meta:
         model = Asset
         fields = ["id", "kind", "status", "error", "progress", "original_name", "size", "sha256", "meta",
                   "duration_ms", "fps", "width", "height", "waveform_levels",
-                  "media_url", "waveform_url", "shots_url", "frames_url", "delayed", "created_at"]
+                  "media_url", "waveform_url", "shots_url", "frames_url", "delayed", "warnings", "created_at"]
 
     def _video(self, obj: Asset) -> dict[str, Any]:
-        for s in obj.meta.get("streams", []):
-            if s.get("type") == "video" or s.get("kind") == "video":
-                return dict(s)
-        return {}
+        return _video_meta(obj)
 
     def get_duration_ms(self, obj: Asset) -> int | None:
         return obj.duration_ms
 
     def get_fps(self, obj: Asset) -> float | None:
-        return self._video(obj).get("fps")
+        return asset_fps(obj)
 
     def get_width(self, obj: Asset) -> int | None:
         return self._video(obj).get("width")
@@ -49,6 +60,9 @@ class AssetSerializer(serializers.ModelSerializer):
 
     def get_waveform_levels(self, obj: Asset) -> list[int]:
         return list(obj.meta.get("waveform_levels", []))
+
+    def get_warnings(self, obj: Asset) -> list[str]:
+        return [str(w) for w in obj.meta.get("warnings", [])]
 
     def get_delayed(self, obj: Asset) -> bool:
         return obj.status == "pending" and is_pending("datasets.tasks.process_asset", obj.pk)

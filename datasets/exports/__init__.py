@@ -68,7 +68,10 @@ def write(name: str, schema: Mapping[str, Any], records: Iterable[Mapping[str, A
 
 def read(name: str, inp: BinaryIO, schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """Read records back from a file in format `name`."""
-    reader = FORMATS[name].reader
+    fmt = FORMATS.get(name)
+    if fmt is None:
+        raise ValueError(f"unknown format {name!r}; known: {', '.join(sorted(FORMATS))}")
+    reader = fmt.reader
     if reader is None:
         raise ValueError(f"format {name!r} cannot be read back")
     return reader(inp, schema)

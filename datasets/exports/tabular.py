@@ -5,12 +5,19 @@ kind (the track's kind), region_id, track, label, start_ms, end_ms, time_ms, sta
 end_char, text, attributes (JSON), from_id, to_id, keyframes (JSON), score, source (JSON).
 Empty cell = field absent. Annotations without regions and item fields other than the ids are
 not carried; everything about a region is, so read → write gives the same bytes.
+
+Formula injection (OWASP "CSV injection"): a text cell that starts with ``=``, ``+``, ``-``, ``@``,
+tab or carriage return would run as a formula when the file is opened in a spreadsheet, so it is
+written with a leading single quote (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``). Numbers (``-12``,
+``+3.5``, ``-1e3``) stay as they are. Leading quotes already in front of such text get one more,
+so the reader strips exactly one and gets the raw value back; the JSON formats always carry it raw.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -23,11 +30,32 @@ _INT_FIELDS = ("start_ms", "end_ms", "time_ms", "start_char", "end_char")
 _JSON_FIELDS = ("attributes", "keyframes", "source")
 
 
+_FORMULA_START = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _formula_like(text: str) -> bool:
+    bare = text.lstrip("'")
+    return bool(bare) and bare[0] in _FORMULA_START and not _NUMBER.fullmatch(bare)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """The text as a spreadsheet will show it and never run it (see the module docstring)."""
+    return "'" + text if _formula_like(text) else text
+
+
+def spreadsheet_raw(cell: str) -> str:
+    """The inverse of ``spreadsheet_safe``."""
+    return cell[1:] if cell.startswith("'") and _formula_like(cell) else cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
     return str(value)
 
 
@@ -36,7 +64,9 @@ def write_csv(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], o
     """Write one row per region; returns the number of rows."""
     kinds = track_kinds(schema)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text, lineterminator="\n")
+    # CRLF (RFC 4180): the csv module quotes a field only for characters of the line terminator,
+    # so with a bare LF a carriage return inside a text would end the row for every reader.
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     rows = 0
     try:
@@ -87,15 +117,18 @@ def read_csv(inp: BinaryIO, schema: Mapping[str, Any] | None = None) -> Iterator
     text = io.TextIOWrapper(inp, encoding="utf-8", newline="")
     try:
         current: JSONDict | None = None
+        current_ident: tuple[str, str] | None = None
         anns: dict[tuple[str, ...], JSONDict] = {}
-        for row in csv.DictReader(text):
+        for raw in csv.DictReader(text):
+            row = {key: spreadsheet_raw(value) if isinstance(value, str) else value for key, value in raw.items()}
             ident = (row["item_id"], row["external_id"])
-            if current is None or (_cell(current["item_id"]), _cell(current["external_id"])) != ident:
+            if current is None or current_ident != ident:
                 if current is not None:
                     yield current
                 current = {"item_id": int(row["item_id"]) if row["item_id"] else None,
                            "external_id": row["external_id"] or None, "annotations": []}
                 anns = {}
+                current_ident = ident
             akey = (row["annotator"], row["annotation_kind"], row["model"], row["model_version"])
             ann = anns.get(akey)
             if ann is None:

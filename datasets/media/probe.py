@@ -19,16 +19,10 @@ import av
 
 from .errors import MediaError
 from .pcm import _parse_wav, open_av_container
-from .sniff import SNIFF_BYTES, sniff_bytes
+from .sniff import EXT_KIND, SNIFF_BYTES, name_mismatch, sniff_bytes
 
 PROBE_VERSION = "1"
 
-_EXT_KIND = {
-    **dict.fromkeys(("mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "mts", "wmv", "flv", "3gp", "ogv"), "video"),
-    **dict.fromkeys(("wav", "mp3", "m4a", "aac", "flac", "ogg", "oga", "opus", "wma", "aif", "aiff", "amr"), "audio"),
-    **dict.fromkeys(("png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"), "image"),
-    **dict.fromkeys(("txt", "vtt", "srt", "json", "jsonl", "csv", "tsv", "md"), "text"),
-}
 _PLAYABLE: dict[str, set[str]] = {
     "mp4": {"h264", "vp9", "aac", "mp3", "opus", "flac"},
     "m4a": {"aac", "mp3", "opus", "flac"},
@@ -40,16 +34,11 @@ _PLAYABLE: dict[str, set[str]] = {
 _BROWSER_PIX_FMTS = {"yuv420p", "yuvj420p"}
 
 
-def _group(kind: str) -> str:
-    return "av" if kind in ("audio", "video") else kind
-
-
 def _check_label(path: str, kind: str) -> None:
     """Reject a file whose extension names another family than its content."""
-    ext = os.path.splitext(path)[1].lower().lstrip(".")
-    claimed = _EXT_KIND.get(ext)
-    if claimed and kind != "unknown" and _group(claimed) != _group(kind):
-        raise MediaError(f"mislabeled: the file is named .{ext} ({claimed}) but its content is {kind}")
+    problem = name_mismatch(path, kind)
+    if problem:
+        raise MediaError(f"mislabeled: {problem}")
 
 
 def probe(path: str) -> dict[str, Any]:
@@ -71,7 +60,7 @@ def probe(path: str) -> dict[str, Any]:
     kind = sniff_bytes(head)
     _check_label(path, kind)
     ext = os.path.splitext(path)[1].lower().lstrip(".")
-    if kind == "text" or (kind == "unknown" and _EXT_KIND.get(ext) == "text" and b"\x00" not in head):
+    if kind == "text" or (kind == "unknown" and EXT_KIND.get(ext) == "text" and b"\x00" not in head):
         return _probe_text(path, head, size)
     if kind == "image":
         return _probe_image(path, size)

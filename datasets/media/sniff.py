@@ -120,6 +120,33 @@ def sniff_bytes(head: bytes) -> str:
     return "unknown"
 
 
+# The family a file name's extension claims. Audio and video are one family for this purpose: an
+# .mp4 may hold only sound and a .webm only a picture, and the probe sorts those out.
+EXT_KIND = {
+    **dict.fromkeys(("mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "mts", "wmv", "flv", "3gp", "ogv"), "video"),
+    **dict.fromkeys(("wav", "mp3", "m4a", "aac", "flac", "ogg", "oga", "opus", "wma", "aif", "aiff", "amr"), "audio"),
+    **dict.fromkeys(("png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"), "image"),
+    **dict.fromkeys(("txt", "vtt", "srt", "json", "jsonl", "csv", "tsv", "md"), "text"),
+}
+
+
+def _family(kind: str) -> str:
+    return "av" if kind in ("audio", "video") else kind
+
+
+def name_mismatch(name: str, kind: str) -> str | None:
+    """How a file's name and its sniffed ``kind`` disagree, or None when they do not.
+
+    ``"the file is named .mp3 (audio) but its content is text"``; an unknown extension or an
+    unknown content never disagrees. The content decides what the file becomes; this only says so.
+    """
+    ext = os.path.splitext(name)[1].lower().lstrip(".")
+    claimed = EXT_KIND.get(ext)
+    if claimed and kind != "unknown" and _family(claimed) != _family(kind):
+        return f"the file is named .{ext} ({claimed}) but its content is {kind}"
+    return None
+
+
 def sniff(path: str | os.PathLike[str]) -> str:
     """Kind of the file at ``path`` (video|audio|image|text|unknown) from its content."""
     with open(path, "rb") as fh:

@@ -93,8 +93,9 @@ def estimate_offset(
 ) -> tuple[float, float]:
     """How much later (ms) events occur in ``path_b`` than in ``path_a``.
 
-    Returns ``(offset_ms, confidence)``: to align, place ``b`` at
-    ``-offset_ms`` relative to ``a``. Confidence in 0..1 is
+    Returns ``(offset_ms, confidence)``: positive when ``b`` is late. To align,
+    place ``b`` at ``-offset_ms`` relative to ``a`` (with item time = stream
+    time + stream offset, ``b``'s offset is ``a``'s minus ``offset_ms``). Confidence in 0..1 is
     ``(peak - next_best) / peak`` where ``next_best`` is the highest
     correlation more than 20 ms away from the peak; values under ~0.1 mean
     the match is ambiguous (silence, periodic sound). Only the first

@@ -160,6 +160,8 @@ def analyze_video(
     try:
         stream = video_stream(container)
         stream.thread_type = "AUTO"
+        # Read now: a stream's attributes are not valid once its container is closed.
+        rate = stream.average_rate or stream.guessed_rate
         tb = Fraction(stream.time_base)
         start_us = int(container.start_time or 0)
         width = int(stream.codec_context.width or 0)
@@ -253,7 +255,6 @@ def analyze_video(
     close_shot(end_ms, state["n"])
     for strip in strips:
         strip.flush()
-    rate = stream.average_rate
     if progress is not None:
         progress(100.0)
     return {

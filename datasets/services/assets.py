@@ -10,9 +10,11 @@ from django.core.files.storage import default_storage
 
 from common.dispatch import enqueue_on_commit
 from common.errors import InvalidInput, TooLarge, UnsupportedMedia
-from common.states import check_transition
-from datasets.models import ASSET_TRANSITIONS, Asset, AssetKind, Dataset
-from datasets.services.storage import asset_key, check_key, hash_file, store
+from common.jobs import RowKind
+from common.states import move_or_raise
+from datasets.models import ASSET_TRANSITIONS, Asset, AssetKind, AssetStatus, Dataset
+from datasets.services.scope import import_key_check
+from datasets.services.storage import asset_key, hash_file, store
 
 KNOWN_KINDS = {"video", "audio", "text", "image"}
 
@@ -52,6 +54,12 @@ def asset_create_from_file(
         finally:
             fileobj.seek(0)
         status = "ready"
+    from datasets.media.sniff import name_mismatch
+
+    mismatch = name_mismatch(name, kind)
+    if mismatch:
+        # The content decides the kind; the name's other claim is kept where the manager sees it.
+        meta["warnings"] = [f"{mismatch}; it was imported as {kind}"]
     key = store(fileobj, asset_key(dataset.pk, sha256, name), size)
     asset = Asset.objects.create(
         dataset=dataset, kind=kind, storage_key=key, original_name=name[:255], size=size, sha256=sha256,
@@ -63,8 +71,11 @@ def asset_create_from_file(
 
 
 def asset_create_from_key(*, dataset: Dataset, key: str, user: User | None) -> Asset:
-    """An asset for a file already in storage (e.g. the bucket); probed by the worker."""
-    check_key(key)
+    """An asset for an object under the dataset's import source; probed by the worker.
+
+    The key is checked against the import source before storage is asked whether it exists.
+    """
+    import_key_check(dataset, key, "stream")
     if not default_storage.exists(key):
         raise InvalidInput(f"No file at storage key '{key}'.", field="key")
     asset = Asset.objects.create(
@@ -79,13 +90,15 @@ def asset_create_from_key(*, dataset: Dataset, key: str, user: User | None) -> A
     return asset
 
 
+ASSET_JOB = RowKind(name="asset", model=Asset, transitions=ASSET_TRANSITIONS, task_name="datasets.tasks.process_asset",
+                    waiting=AssetStatus.PENDING, active=AssetStatus.PROCESSING, failed=AssetStatus.FAILED)
+
+
 def asset_queue_processing(asset: Asset) -> None:
     enqueue_on_commit("datasets.tasks.process_asset", asset.pk)
 
 
 def asset_set_status(asset: Asset, status: str, **fields: Any) -> None:
-    check_transition("asset", ASSET_TRANSITIONS, asset.status, status)
-    asset.status = status
-    for key, value in fields.items():
-        setattr(asset, key, value)
-    asset.save(update_fields=["status", *fields.keys(), "updated_at"])
+    """Move an asset along ASSET_TRANSITIONS in one conditional UPDATE (409 if not allowed from its state)."""
+    move_or_raise(Asset, asset.pk, machine="asset", transitions=ASSET_TRANSITIONS, target=status, **fields)
+    asset.refresh_from_db(fields=["status", *fields, "updated_at"])

@@ -13,6 +13,7 @@ from common.bulk import insert_rows
 from common.errors import InvalidInput
 from datasets.models import Asset, Dataset, Item, Stream
 from datasets.services.assets import asset_create_from_file, asset_create_from_key
+from datasets.services.scope import import_key_check
 
 PROVENANCE_KINDS = ("captured", "synthetic")
 MAX_TEXT_CHARS = 5_000_000
@@ -64,7 +65,7 @@ def items_import(
             offset = stream.get("offset_ms", 0)
             if isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > 86_400_000:
                 raise InvalidInput(f"{swhere}.offset_ms: must be an integer number of milliseconds.")
-            stream_plan.append((role, offset, _source(stream, swhere, known_assets, uploads)))
+            stream_plan.append((role, offset, _source(stream, swhere, known_assets, uploads, dataset)))
         duration = record.get("duration_ms")
         if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration <= 0):
             raise InvalidInput(f"{where}.duration_ms: must be a positive integer.")
@@ -109,7 +110,8 @@ def _referenced_assets(dataset: Dataset, records: Sequence[Mapping[str, Any]]) -
     return {a.pk: a for a in Asset.objects.filter(dataset=dataset, pk__in=ids)}
 
 
-def _source(stream: Mapping[str, Any], where: str, assets: Mapping[int, Asset], uploads: Mapping[str, IO[bytes]]) -> Any:
+def _source(stream: Mapping[str, Any], where: str, assets: Mapping[int, Asset], uploads: Mapping[str, IO[bytes]],
+            dataset: Dataset) -> Any:
     given = [k for k in ("asset", "key", "upload", "text") if k in stream]
     if len(given) != 1:
         raise InvalidInput(f"{where}: give exactly one of 'asset', 'key', 'upload' or 'text'.")
@@ -129,7 +131,7 @@ def _source(stream: Mapping[str, Any], where: str, assets: Mapping[int, Asset], 
         return ("text", value)
     if not isinstance(value, str):
         raise InvalidInput(f"{where}.key: must be a storage key string.")
-    return ("key", value)
+    return ("key", import_key_check(dataset, value, where))
 
 
 def _materialise(

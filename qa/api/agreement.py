@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import project_for, task_for
 from annotation.models import Role
+from annotation.policy import project_for, task_for
 from qa.api.serializers import TaskAgreementSerializer
 from qa.selectors import agreement_csv, project_agreement
 from qa.services.agreement import agreement_get
@@ -33,7 +33,7 @@ class CSVRenderer(BaseRenderer):
 class TaskAgreementView(APIView):
     @extend_schema(responses=TaskAgreementSerializer, summary="A task's agreement report (computed if missing)")
     def get(self, request: Request, pk: int) -> Response:
-        task = task_for(request, pk, Role.REVIEWER)
+        task = task_for(request.user, pk, Role.REVIEWER)
         return Response(TaskAgreementSerializer(agreement_get(task)).data)
 
 
@@ -52,7 +52,7 @@ class ProjectAgreementView(APIView):
         summary="Project agreement: distributions, per-label measures, annotator matrices",
     )
     def get(self, request: Request, pk: int) -> Response | StreamingHttpResponse:
-        project = project_for(request, pk, Role.REVIEWER)
+        project = project_for(request.user, pk, Role.REVIEWER)
         if request.query_params.get("format") == "csv":
             response = StreamingHttpResponse(agreement_csv(project), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="project-{project.pk}-agreement.csv"'

@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import project_for
 from annotation.models import Role
+from annotation.policy import project_for
 from qa.api.serializers import AnnotatorQualitySerializer
 from qa.selectors_quality import annotator_quality
 
@@ -17,6 +17,6 @@ class ProjectAnnotatorsView(APIView):
     @extend_schema(responses=AnnotatorQualitySerializer(many=True),
                    summary="Per annotator: peer agreement, accuracy vs gold, throughput, pre-label use")
     def get(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.MANAGER)
+        project = project_for(request.user, pk, Role.MANAGER)
         rows = annotator_quality(project)
         return Response({"count": len(rows), "results": AnnotatorQualitySerializer(rows, many=True).data})

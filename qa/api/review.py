@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotAuthenticated
@@ -11,11 +10,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotation.api.access import project_for, require_role, task_for
 from annotation.models import Role
+from annotation.policy import project_for, review_item_for, task_for
 from common.pagination import Pagination
-from qa.api.serializers import FlagSerializer, ResolveSerializer, ReviewItemDetailSerializer, ReviewItemSerializer
-from qa.models import ReviewItem, ReviewState
+from qa.api.serializers import (
+    FlagReceiptSerializer,
+    FlagSerializer,
+    ResolveSerializer,
+    ReviewItemDetailSerializer,
+    ReviewItemSerializer,
+)
+from qa.models import ReviewState
 from qa.selectors import REASON_KINDS, review_queue
 from qa.services.review import review_claim, review_flag, review_release, review_resolve
 
@@ -28,16 +33,6 @@ def acting_user(request: Request) -> User:
     return user
 
 
-def item_for(request: Request, pk: int) -> ReviewItem:
-    """A review item the caller may work on (reviewers and managers of its project)."""
-    try:
-        item = ReviewItem.objects.select_related("task__item", "task__project", "claimed_by", "resolved_by").get(pk=pk)
-    except (ReviewItem.DoesNotExist, ValueError):
-        raise Http404 from None
-    require_role(item.project_id_cache, request, Role.REVIEWER)
-    return item
-
-
 class ReviewQueueView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("state", str, enum=list(ReviewState.values)),
@@ -45,7 +40,7 @@ class ReviewQueueView(APIView):
         responses=ReviewItemSerializer(many=True), summary="The project's review queue",
     )
     def get(self, request: Request, pk: int) -> Response:
-        project = project_for(request, pk, Role.REVIEWER)
+        project = project_for(request.user, pk, Role.REVIEWER)
         qs = review_queue(project, state=request.query_params.get("state") or None,
                           reason=request.query_params.get("reason") or None)
         paginator = Pagination()
@@ -56,21 +51,21 @@ class ReviewQueueView(APIView):
 class ReviewItemView(APIView):
     @extend_schema(responses=ReviewItemDetailSerializer, summary="A review item with its conflicts and decision")
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ReviewItemDetailSerializer(item_for(request, pk)).data)
+        return Response(ReviewItemDetailSerializer(review_item_for(request.user, pk)).data)
 
 
 class ReviewClaimView(APIView):
     @extend_schema(request=None, responses={200: ReviewItemDetailSerializer, 409: dict},
                    summary="Claim for TANDEM_CLAIM_SECONDS (409 while someone else holds it)")
     def post(self, request: Request, pk: int) -> Response:
-        item = review_claim(item=item_for(request, pk), user=acting_user(request))
+        item = review_claim(item=review_item_for(request.user, pk), user=acting_user(request))
         return Response(ReviewItemDetailSerializer(item).data)
 
 
 class ReviewReleaseView(APIView):
     @extend_schema(request=None, responses={200: ReviewItemDetailSerializer, 409: dict}, summary="Give a claim back")
     def post(self, request: Request, pk: int) -> Response:
-        item = review_release(item=item_for(request, pk), user=acting_user(request))
+        item = review_release(item=review_item_for(request.user, pk), user=acting_user(request))
         return Response(ReviewItemDetailSerializer(item).data)
 
 
@@ -78,7 +73,7 @@ class ReviewResolveView(APIView):
     @extend_schema(request=ResolveSerializer, responses={200: ReviewItemDetailSerializer, 409: dict},
                    summary="The claimant's result becomes gold")
     def post(self, request: Request, pk: int) -> Response:
-        item = item_for(request, pk)
+        item = review_item_for(request.user, pk)
         serializer = ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = review_resolve(item=item, user=acting_user(request), result=serializer.validated_data["result"],
@@ -87,12 +82,11 @@ class ReviewResolveView(APIView):
 
 
 class TaskFlagView(APIView):
-    @extend_schema(request=FlagSerializer, responses={201: ReviewItemDetailSerializer},
-                   summary="Ask for review of a task, with a note")
+    @extend_schema(request=FlagSerializer, responses={201: FlagReceiptSerializer},
+                   summary="Ask for review of a task, with a note (the answer is the caller's own flag only)")
     def post(self, request: Request, pk: int) -> Response:
-        task = task_for(request, pk)
+        task = task_for(request.user, pk)
         serializer = FlagSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        item = review_flag(task=task, user=acting_user(request), note=serializer.validated_data["note"])
-        item = ReviewItem.objects.select_related("task__item", "claimed_by", "resolved_by").get(pk=item.pk)
-        return Response(ReviewItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
+        receipt = review_flag(task=task, user=acting_user(request), note=serializer.validated_data["note"])
+        return Response(FlagReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)

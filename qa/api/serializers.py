@@ -75,6 +75,25 @@ class FlagSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
+class FlagReceiptSerializer(serializers.Serializer):
+    """The flagger's own flag; never the review item (blind labeling)."""
+
+    flagged = serializers.BooleanField()
+    task = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+class GoldEditSerializer(serializers.Serializer):
+    result = serializers.JSONField()
+    version = serializers.IntegerField(min_value=1, help_text="the gold's current version")
+    reason = serializers.CharField(max_length=2000, allow_blank=True, help_text="kept in the audit trail")
+
+    def validate_result(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("must be an object with a 'regions' list")
+        return value
+
+
 class AnnotatorQualitySerializer(serializers.Serializer):
     annotator = serializers.CharField()
     peers = serializers.JSONField()

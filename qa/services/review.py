@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,10 +36,12 @@ def _open_item(task: Task) -> ReviewItem | None:
 def review_enqueue(
     *, task: Task, reasons: Sequence[Mapping[str, Any]], conflicts: Sequence[Mapping[str, Any]] | None = None
 ) -> ReviewItem:
-    """Put a task in the queue (or add reasons to its open item); a complete or gold task → review.
+    """Put a task in the queue (or add reasons to its open item); a complete task → review.
 
     A task still open (waiting for annotations) keeps its status: it is routed when it completes,
-    and triage then finds this item and adds its own reasons.
+    and triage then finds this item and adds its own reasons. A gold task keeps its status and its
+    gold (exports and quality scores do not change): the new item asks a person to confirm or
+    correct that gold through claim → resolve, and an earlier resolved item is never reopened.
     """
     item = _open_item(task)
     if item is None:
@@ -56,22 +59,38 @@ def review_enqueue(
         item.conflicts = list(conflicts)
     item.reason_kinds = reason_kinds(item.reasons)
     item.save(update_fields=["reasons", "reason_kinds", "conflicts", "updated_at"])
-    if task.status in (TaskStatus.COMPLETE, TaskStatus.GOLD):
+    if task.status == TaskStatus.COMPLETE:
         task_set_status(task, TaskStatus.REVIEW)
     audit(None, "review.enqueue", item, project_id=task.project_id, task=task.pk,
           reasons=[r.get("kind") for r in reasons])
     return item
 
 
+@dataclass(frozen=True)
+class FlagReceipt:
+    """All a flagger gets back: their own flag. The review item is not in it: its conflicts and
+    earlier notes are other annotators' work, which blind labeling hides from annotators."""
+
+    task: int
+    note: str
+    flagged: bool = True
+
+
 @transaction.atomic
-def review_flag(*, task: Task, user: User, note: str) -> ReviewItem:
-    """An annotator (or reviewer) asks for a person to look at a task; the note travels with it."""
+def review_flag(*, task: Task, user: User, note: str) -> FlagReceipt:
+    """An annotator (or reviewer) asks for a person to look at a task; the note travels with it.
+
+    The note joins the task's open review item (or opens one, see ``review_enqueue``); a task that
+    already has gold keeps it until a reviewer resolves the item.
+    """
+    task = Task.objects.select_for_update().get(pk=task.pk)
     Task.objects.filter(pk=task.pk).update(flagged=True)
     task.flagged = True
     reason = {"kind": "flagged", "by": user.get_username(), "note": note}
     item = review_enqueue(task=task, reasons=[reason])
-    audit(user, "task.flag", task, project_id=task.project_id, note=note, review_item=item.pk)
-    return item
+    audit(user, "task.flag", task, project_id=task.project_id, note=note, review_item=item.pk,
+          task_status=task.status)
+    return FlagReceipt(task=task.pk, note=note)
 
 
 def review_claim(*, item: ReviewItem, user: User) -> ReviewItem:

@@ -82,3 +82,45 @@ def test_duplicate_region_ids_are_refused() -> None:
     region = {"id": "same", "track": "events", "label": "clap", "time_ms": 1}
     with pytest.raises(ResultError, match="duplicate region id 'same'"):
         validate_result(validate_schema(SCHEMA), _result(region, dict(region)), CTX)
+
+
+@pytest.mark.parametrize(
+    ("result", "where", "key"),
+    [
+        ({"regions": [], "notes": "x"}, "result", "notes"),
+        (_result({"id": "a", "track": "speech", "label": "speech", "start_ms": 0, "end_ms": 5, "color": "#fff"}),
+         "regions[0] (id 'a')", "color"),
+        (_result({"id": "a", "track": "faces", "label": "face",
+                  "keyframes": [{"time_ms": 0, "x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5, "rotation": 90}]}),
+         "regions[0] (id 'a').keyframes[0]", "rotation"),
+        (_result({"id": "a", "track": "events", "label": "clap", "time_ms": 1,
+                  "source": {"model": "vad", "version": "1", "weights": "/tmp/w"}}),
+         "regions[0] (id 'a').source", "weights"),
+    ],
+)
+def test_an_unknown_key_is_refused_by_name(result: dict[str, Any], where: str, key: str) -> None:
+    with pytest.raises(ResultError) as err:
+        validate_result(validate_schema(SCHEMA), result, CTX)
+    assert err.value.where == where
+    assert err.value.message.startswith(f"unknown key '{key}' (allowed: ")
+
+
+def test_every_key_the_editor_writes_is_accepted() -> None:
+    # An accepted suggestion keeps its `source`; a prediction's region has a `score`; spans carry `text`.
+    result = _result(
+        {"id": "a", "track": "speech", "label": "speech", "start_ms": 0, "end_ms": 500, "attributes": {"speaker": "A"},
+         "source": {"model": "vad", "version": "1"}},
+        {"id": "b", "track": "words", "start_ms": 0, "end_ms": 500, "text": "hi", "score": 0.5},
+        {"id": "c", "track": "entities", "label": "PER", "start_char": 0, "end_char": 5, "text": "Alice"},
+        {"id": "d", "track": "links", "label": "refers_to", "from_id": "c", "to_id": "a"},
+    )
+    assert validate_result(validate_schema(SCHEMA), result, CTX) == result
+
+
+def test_more_regions_than_the_limit_are_refused_naming_the_limit() -> None:
+    regions = [{"id": f"p{i}", "track": "events", "label": "clap", "time_ms": i} for i in range(4)]
+    ctx = ResultContext(duration_ms=10_000, max_regions=3)
+    with pytest.raises(ResultError) as err:
+        validate_result(validate_schema(SCHEMA), _result(*regions), ctx)
+    assert str(err.value) == "result.regions: 4 regions; an annotation holds at most 3 (TANDEM_MAX_REGIONS)"
+    assert validate_result(validate_schema(SCHEMA), _result(*regions[:3]), ctx) == _result(*regions[:3])

@@ -13,7 +13,6 @@ from datasets.tasks import process_asset
 from tests.datasets.worker.conftest import ffmpeg
 from tests.e2e.conftest import login
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
@@ -46,7 +45,8 @@ def _own_annotation(task: Any, user: Any) -> Annotation:
     return Annotation.objects.get(task=task, annotator=user)
 
 
-def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project: Any, media_task: Any, annotator_a: Any) -> None:
+def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project: Any, media_task: Any, annotator_a: Any,
+                                                             tmp_path: Path) -> None:
     login(page, "annotator_a")
     _open_next_task(page, project)
     page.get_by_test_id("play").click()
@@ -66,8 +66,9 @@ def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project:
         if stored:
             break
         page.wait_for_timeout(200)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "editor.png"))
+    shot = tmp_path / "editor.png"  # never into the tree: README screenshots come from scripts/screenshots.py
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     assert len(stored) == 1
     frame_ms = 40

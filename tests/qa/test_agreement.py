@@ -165,6 +165,15 @@ def test_the_project_csv_has_one_row_per_task_with_track_scores(disputed, trio, 
     assert float(rows[1][4]) == pytest.approx(stored.report["tracks"]["speech"]["score"], rel=1e-5)
 
 
+
+def test_the_project_csv_neutralizes_an_external_id_a_spreadsheet_would_run(disputed, trio, reviewer, client_for) -> None:
+    from datasets.models import Item
+
+    Item.objects.filter(pk=disputed.item_id).update(external_id='=HYPERLINK("http://evil.example","x")')
+    response = client_for(reviewer).get(f"/api/projects/{trio.pk}/agreement/?format=csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example","x")'
+
 def test_the_measure_value_follows_the_project_setting(disputed) -> None:
     report = TaskAgreement.objects.get(task=disputed).report
     f1s = [p["f1"] for p in report["tracks"]["speech"]["pairs"]]

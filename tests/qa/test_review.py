@@ -125,7 +125,7 @@ def test_editor_sources_as_annotation_ids_are_recorded_with_their_annotators(dis
     assert done.json()["decision"]["sources"] == [{"annotation": shifter.pk, "from": "annotator_b"}]
 
 
-def test_flagging_puts_a_task_in_the_queue_with_its_note(
+def test_flagging_an_automatic_gold_puts_the_task_in_the_queue_with_its_note_and_keeps_the_gold(
         trio, make_items, annotate, eager, annotator_a, annotator_b, annotator_c, reviewer, client_for) -> None:
     (task,) = make_items(trio, 1, duration_ms=15_000)
     annotate(trio, [(annotator_a, task, result_of([(1000, 5000, "speech")])),
@@ -135,9 +135,11 @@ def test_flagging_puts_a_task_in_the_queue_with_its_note(
     flagged = client_for(annotator_b).post(f"/api/tasks/{task.pk}/flag/", {"note": "the second half is music"},
                                            format="json")
     assert flagged.status_code == 201
-    assert flagged.json()["reasons"] == [{"kind": "flagged", "by": "annotator_b", "note": "the second half is music"}]
+    assert flagged.json() == {"flagged": True, "task": task.pk, "note": "the second half is music"}
+    assert _item(task).reasons == [{"kind": "flagged", "by": "annotator_b", "note": "the second half is music"}]
     task.refresh_from_db()
-    assert (task.status, task.flagged) == ("review", True)
+    assert (task.status, task.flagged) == ("gold", True)
+    assert Annotation.objects.get(task=task, kind="gold").automatic
     queue = client_for(reviewer).get(f"/api/projects/{trio.pk}/review-queue/?reason=flagged").json()
     assert [r["task"] for r in queue["results"]] == [task.pk]
 

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from annotation.models import Annotation, Project, Task
 from annotation.services.annotations import annotation_create
+from annotation.services.assignments import assignment_ensure
 from annotation.services.exports import export_create
 from qa.models import ReviewItem
 
@@ -50,6 +51,8 @@ def in_process_wsgi() -> Iterator[None]:
 def targets(project: Project, manager: User, annotator_a: User, make_items: Any) -> dict[str, int]:
     """Real ids for each kind of object a path names, so generated requests reach past the 404."""
     tasks: list[Task] = make_items(project, 3)
+    assignment_ensure(task=tasks[0], user=manager)  # only someone holding a task has a draft on it
+    assignment_ensure(task=tasks[1], user=annotator_a)
     own, _ = annotation_create(task=tasks[0], user=manager, result={"regions": []})
     annotation_create(task=tasks[1], user=annotator_a, result={"regions": []})
     review = ReviewItem.objects.create(task=tasks[2], project_id_cache=project.pk, reasons=[{"kind": "audit"}],

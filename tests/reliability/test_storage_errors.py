@@ -58,8 +58,9 @@ def test_a_storage_save_that_raises_oserror_gets_a_clear_status_and_leaves_nothi
     response = _import(client_for(manager), project, _wav())
     assert (Asset.objects.count(), Item.objects.count()) == (0, 0)
     assert stored_files() == []
-    assert response.status_code in (503, 507)
-    assert "detail" in response.json()
+    assert response.status_code == 503  # an I/O error: storage unavailable, try again
+    assert response.json() == {"detail": "Storage could not write the file (Input/output error); nothing was kept. "
+                                         "Try again."}
 
 
 def test_a_disk_full_mid_write_leaves_no_partial_file(stored_files: Any, project: Any, manager: Any, client_for: Any,
@@ -70,7 +71,8 @@ def test_a_disk_full_mid_write_leaves_no_partial_file(stored_files: Any, project
     response = _import(client_for(manager), project, _wav())
     assert (Asset.objects.count(), Item.objects.count()) == (0, 0)
     assert stored_files() == []
-    assert response.status_code in (503, 507)
+    assert response.status_code == 507  # ENOSPC: the disk is full
+    assert response.json() == {"detail": "Storage is full: the file was not kept. Try again once space is freed."}
 
 
 def test_the_same_upload_after_a_disk_full_failure_is_stored_whole(project: Any, manager: Any, client_for: Any,

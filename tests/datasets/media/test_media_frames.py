@@ -43,6 +43,14 @@ def test_keyframes_and_frame_times_equal_ffprobes(tmp_path: Path) -> None:
     assert keys == [i * 480 for i in range(9)]
 
 
+def test_the_frame_rate_is_reported_with_the_frame_index(tmp_path: Path) -> None:
+    pal, ntsc = tmp_path / "pal.mp4", tmp_path / "ntsc.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=d=1:s=64x48:r=25", "-c:v", "libx264", "-preset", "ultrafast", str(pal))
+    ffmpeg("-f", "lavfi", "-i", "testsrc=d=1:s=64x48:r=30000/1001", "-c:v", "libx264", "-preset", "ultrafast", str(ntsc))
+    assert analyze_video(str(pal), str(tmp_path / "a"))["fps"] == 25.0
+    assert analyze_video(str(ntsc), str(tmp_path / "b"))["fps"] == 29.97
+
+
 def test_audio_file_has_no_frame_index(tmp_path: Path) -> None:
     out = tmp_path / "a.m4a"
     ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", str(out))

@@ -31,11 +31,11 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
     ];
   };
   const sugSection = (): HTMLElement[] => {
-    if (!predictions.length) return [];
+    if (!suggestions.sources.length) return [];
     return [
       h("div", { class: "sp-section", testid: "suggestions" },
         h("h3", { text: "Model suggestions" }),
-        h("p", { class: "muted", text: `${suggestions.count} pending from ${[...new Set(predictions.map((p) => `${p.model} ${p.model_version}`))].join(", ")}` }),
+        h("p", { class: "muted", text: `${suggestions.count} pending from ${suggestions.sources.join(", ")}` }),
         h("div", { class: "sp-actions" },
           h("button", { testid: "accept-all", disabled: !suggestions.count, text: "Accept all", onclick: () => acceptAll() }),
           h("button", { testid: "reject-all", disabled: !suggestions.count, text: "Reject all", onclick: () => rejectAll() }),

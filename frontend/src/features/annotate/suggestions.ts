@@ -14,8 +14,15 @@ export class Suggestions {
   /** Suggestion id → id of its accepted copy (to map relation ends). */
   private accepted = new Map<string, string>();
   revision = 0;
+  /**
+   * "model version" of each prediction that suggested at least one region. A pre-labeler that
+   * failed on this task, or found nothing, is not a source of suggestions and is not named.
+   */
+  readonly sources: string[];
 
   constructor(predictions: Prediction[]) {
+    this.sources = [...new Set(predictions.filter((p) => (p.result?.regions ?? []).length > 0)
+      .map((p) => `${p.model} ${p.model_version}`))];
     for (const p of predictions) {
       for (const r of p.result?.regions ?? []) {
         const id = `p${p.id}-${r.id}`;
@@ -77,6 +84,7 @@ export class Suggestions {
       const copy = cloneRegion(item.region);
       copy.id = this.accepted.get(id) as string;
       delete copy.score;
+      delete copy.method;
       copy.source = { ...item.source };
       if (copy.from_id) copy.from_id = this.accepted.get(copy.from_id) ?? copy.from_id;
       if (copy.to_id) copy.to_id = this.accepted.get(copy.to_id) ?? copy.to_id;
