@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
-from annotation.models import Membership, Project, Role, Task
+from annotation.models import Membership, Project, Role
 
 AnyUser = User | AnonymousUser
 
@@ -36,7 +36,3 @@ def projects_for_user(user: AnyUser) -> QuerySet[Project]:
     if getattr(user, "is_superuser", False):
         return qs
     return qs.filter(memberships__user_id=int(user.pk or 0))
-
-
-def tasks_for_project(project: Project) -> QuerySet[Task]:
-    return Task.objects.filter(project=project).select_related("item").order_by("id")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotation.api import annotations, auth, projects, tasks
+from annotation.api import annotation_imports, annotations, auth, projects, tasks
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="api-token"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("projects/<int:pk>/", projects.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/members/", projects.MemberListView.as_view(), name="project-members"),
     path("projects/<int:pk>/import/", projects.ImportView.as_view(), name="project-import"),
+    path("projects/<int:pk>/annotations/import/", annotation_imports.AnnotationImportView.as_view(),
+         name="project-annotations-import"),
     path("projects/<int:pk>/tasks/", tasks.TaskListView.as_view(), name="project-tasks"),
     path("projects/<int:pk>/next/", tasks.NextTaskView.as_view(), name="project-next"),
     path("tasks/<int:pk>/", tasks.TaskDetailView.as_view(), name="task-detail"),

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from annotation.models import Project, Role
 from annotation.policy import page_project, page_review_item
 from qa import plots
+from qa.metrics.measures import LABELS
 from qa.selectors import project_agreement, review_queue
 from qa.selectors_quality import annotator_quality
 
@@ -27,20 +28,24 @@ def dashboard_context(project: Project) -> dict[str, Any]:
             label_items.append((f"{tname}/{label}", m.get("alpha")))
     pairs = report["pairs"]
     timing = report["timing"]
+    # Every figure says which measure it is and over what; task and pair figures share the measure.
+    measure = LABELS.get(report["measure"]["name"], report["measure"]["name"])
     return {
         "report": report,
+        "measure_label": measure,
         "hist_svg": mark_safe(plots.histogram_svg(
-            hist["edges"], hist["counts"], title=f"Task agreement ({report['measure']['name']})", testid="agreement-histogram")),
+            hist["edges"], hist["counts"], title=f"Task agreement: {measure}, one value per task",
+            testid="agreement-histogram")),
         "labels_svg": mark_safe(plots.bars_svg(
-            label_items, title="Per-label agreement (alpha, pooled)", testid="label-bars")),
+            label_items, title="Per-label agreement: binary alpha, pooled over all tasks", testid="label-bars")),
         "matrix_html": mark_safe(plots.heatmap_table(
             pairs["annotators"], pairs["mean"], testid="annotator-matrix")),
         "onset_svg": mark_safe(plots.histogram_svg(
             timing["onset_error_ms"]["edges"], timing["onset_error_ms"]["counts"],
-            title="Onset error per annotator pair", unit=" ms", testid="onset-histogram")),
+            title="Onset error: mean per annotator pair and task", unit=" ms", testid="onset-histogram")),
         "offset_svg": mark_safe(plots.histogram_svg(
             timing["offset_error_ms"]["edges"], timing["offset_error_ms"]["counts"],
-            title="Offset error per annotator pair", unit=" ms", testid="offset-histogram")),
+            title="Offset error: mean per annotator pair and task", unit=" ms", testid="offset-histogram")),
         "queue": review_queue(project).exclude(state="resolved")[:200],
     }
 

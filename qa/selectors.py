@@ -20,7 +20,7 @@ REASON_KINDS = ("low_agreement", "conflict", "audit", "flagged", "no_majority")
 def review_queue(project: Project, *, state: str | None = None, reason: str | None = None) -> QuerySet[ReviewItem]:
     """A project's review items, oldest first, optionally by state and by reason kind."""
     qs = ReviewItem.objects.filter(project_id_cache=project.pk).select_related(
-        "task__item", "claimed_by", "resolved_by").order_by("id")
+        "task__item", "task__project", "claimed_by", "resolved_by").order_by("id")
     if state:
         qs = qs.filter(state=state)
     if reason:

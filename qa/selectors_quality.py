@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -114,18 +115,25 @@ def annotator_quality(project: Project) -> list[dict[str, Any]]:
             if g["n_gold"] + g["n_own"]:
                 g["f1"] = 2.0 * g["tp"] / (g["n_gold"] + g["n_own"])
 
-    # Pre-label acceptance per model.
-    preds: dict[int, list[tuple[str, Mapping[str, Any]]]] = {}
-    for task_id, model, result in Prediction.objects.filter(task__project=project, error="").values_list(
-            "task_id", "model", "result").iterator(chunk_size=1000):
-        preds.setdefault(task_id, []).append((model, result or {}))
+    # Pre-label acceptance per model. Only a suggestion the annotator could have seen counts: the
+    # stored version (a re-run replaces the row and moves updated_at) must predate the submission,
+    # or a run after submission would count as offered and deleted.
+    preds: dict[int, list[tuple[str, Mapping[str, Any], datetime]]] = {}
+    for task_id, model, result, updated in Prediction.objects.filter(task__project=project, error="").values_list(
+            "task_id", "model", "result", "updated_at").iterator(chunk_size=1000):
+        preds.setdefault(task_id, []).append((model, result or {}, updated))
     if preds:
-        own = submitted.filter(task_id__in=list(preds)).values_list("annotator__username", "task_id", "result")
-        for name, task_id, result in own.iterator(chunk_size=1000):
+        taken = submitted.filter(task_id__in=list(preds)).values_list(
+            "annotator__username", "task_id", "result", "submitted_at")
+        for name, task_id, result, submitted_at in taken.iterator(chunk_size=1000):
             if name is None:
                 continue
+            seen = [(model, pred) for model, pred, updated in preds[task_id]
+                    if submitted_at is None or updated <= submitted_at]
+            if not seen:
+                continue
             per_model = row(name)["prelabel"]
-            for model, counts in prelabel_use(result or {}, preds[task_id]).items():
+            for model, counts in prelabel_use(result or {}, seen).items():
                 cell = per_model.setdefault(model, {"offered": 0, "unchanged": 0, "changed": 0, "deleted": 0})
                 for k, v in counts.items():
                     cell[k] += v

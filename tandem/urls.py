@@ -15,3 +15,7 @@ urlpatterns = [
     path("", include("qa.urls_pages")),
     path("", include("web.urls")),
 ]
+
+# Styled pages with the site's navigation (JSON under /api/); same status codes as Django's own.
+handler403 = "web.site_views.forbidden"
+handler404 = "web.site_views.not_found"

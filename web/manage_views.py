@@ -18,14 +18,16 @@ from django.shortcuts import redirect, render
 from annotation.models import Job, Membership, Project, Role
 from annotation.policy import actor, page_project
 from annotation.services.exports import export_create
-from annotation.services.imports import parse_manifest, project_import
+from annotation.services.imports import parse_manifest, project_import, upload_records
 from annotation.services.prelabel import prelabel_start
 from annotation.services.projects import member_remove, member_set, project_update
+from annotation.stream_roles import role_kinds
 from common.errors import DomainError
 from datasets.exports import FORMATS
 from datasets.models import Item, Stream
 from datasets.services.streams import stream_set_offset
 from datasets.services.sync import item_sync_check
+from web.progress_views import media_progress
 
 
 def _managed(request: HttpRequest, pk: int) -> Project:
@@ -46,6 +48,10 @@ def manage_page(request: HttpRequest, pk: int) -> HttpResponse:
         "formats": sorted(FORMATS),
         "exports": Job.objects.filter(project=project, kind=Job.Kind.EXPORT).order_by("-id")[:20],
         "prelabel_jobs": Job.objects.filter(project=project, kind=Job.Kind.PRELABEL).order_by("-id")[:10],
+        # role -> kind of file, for the import form's per-file role choice (manage.js pre-fills it)
+        "stream_roles": ",".join(f"{r}:{k}" for r, k in role_kinds(project.schema or {}).items()),
+        "stream_roles_list": list(role_kinds(project.schema or {}).items()),
+        "media": media_progress(project),
     })
 
 
@@ -91,7 +97,12 @@ def import_items(request: HttpRequest, pk: int) -> HttpResponse:
         manifest = request.FILES.get("manifest")
         records: list[dict[str, Any]] = parse_manifest(manifest.read()) if manifest is not None else []
         uploads: dict[str, Any] = {str(f.name): f for f in request.FILES.getlist("files")}
-        result = project_import(project=project, user=actor(request), records=records, uploads=uploads)
+        if not records and uploads:
+            # Each file's stream role comes from the form (pre-filled by manage.js), else the guess.
+            records = upload_records(project.schema or {}, uploads, roles=request.POST.getlist("roles"),
+                                     one_item=request.POST.get("group") == "item")
+        result = project_import(project=project, user=actor(request), records=records, uploads=uploads,
+                                check_roles=True)
         return f"Imported {result['items']} items; their media is being processed."
 
     return _act(request, pk, run)

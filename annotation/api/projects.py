@@ -134,5 +134,5 @@ class ImportView(APIView):
                 records = parse_manifest(str(data.get("manifest")))
             for upload in request.FILES.getlist("files"):
                 uploads[upload.name] = upload
-        result = project_import(project=project, user=actor(request), records=records, uploads=uploads)
+        result = project_import(project=project, user=actor(request), records=records, uploads=uploads, check_roles=True)
         return Response(result, status=status.HTTP_201_CREATED)

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from annotation.models import Annotation, Job, Membership, Prediction, Project, Role, Task
+from annotation.models import Annotation, Membership, Prediction, Project, Role, Task
 from annotation.policy import PEER_WORK_TASK_FIELDS
 from datasets.api.serializers import ItemSerializer
 
@@ -152,13 +152,6 @@ class PredictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Prediction
         fields = ["id", "task", "model", "model_version", "score", "result", "error", "created_at"]
-
-
-class JobSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Job
-        fields = ["id", "project", "kind", "status", "params", "progress", "error", "result", "release_name",
-                  "created_at", "updated_at"]
 
 
 class ImportSerializer(serializers.Serializer):

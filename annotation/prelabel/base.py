@@ -88,11 +88,6 @@ def offset_of(item: Item) -> int:
     return int(item.get("offset_ms", 0) or 0)
 
 
-def sec_to_ms(seconds: float) -> int:
-    """Seconds to integer milliseconds, rounded to nearest (never truncated: no drift bias)."""
-    return round(seconds * 1000.0)
-
-
 def number_regions(prefix: str, regions: list[Region]) -> list[Region]:
     """Give each region an ``id`` unique within one result: ``prefix-1``, ``prefix-2``, ..."""
     for i, region in enumerate(regions, start=1):

@@ -49,11 +49,6 @@ class Chunk:
     end_ms: int
     parts: tuple[Span, ...]
 
-    @property
-    def speech_ms(self) -> int:
-        """Time actually spoken (pauses between the parts excluded)."""
-        return sum(e - s for s, e in self.parts)
-
 
 def _split_long(parts: list[Span], max_chunk_ms: int) -> list[list[Span]]:
     """Split a run of segments at its longest pause until each piece fits ``max_chunk_ms``.

@@ -27,7 +27,7 @@ def _ensure_builtins() -> None:
             return
         for module_name in BUILTINS:
             module = importlib.import_module(f"annotation.prelabel.{module_name}")
-            _registry.setdefault(module.name, module)  # type: ignore[arg-type]
+            _registry.setdefault(module.name, module)
         _builtins_loaded = True
 
 

@@ -34,7 +34,8 @@ from datasets.models import Stream
 
 # Sent (after commit) when a task has all the submitted annotations it needs; qa listens.
 task_completed = Signal()
-# Sent (after commit) whenever any annotation is submitted; qa listens for annotator metrics.
+# Sent (after commit) whenever any annotation is submitted. No receiver yet (qa's annotator
+# metrics read the rows instead); imports send it too, so a listener added later sees every one.
 annotation_submitted = Signal()
 
 
@@ -111,10 +112,13 @@ def annotation_save(*, annotation: Annotation, result: Any, version: int, user: 
     )
     if not updated:
         current = Annotation.objects.get(pk=annotation.pk)
+        # who wrote the newer version and when, so the editor can say what happened
+        author = current.revisions.filter(version=current.version).values_list("author__username", flat=True).first()
         raise StaleVersion(
             f"Version {version} is stale: the annotation is at version {current.version}. Reload it and try again.",
             current_version=current.version,
-            current={"version": current.version, "result": current.result, "status": current.status},
+            current={"version": current.version, "result": current.result, "status": current.status,
+                     "updated_by": author, "updated_at": current.updated_at.isoformat()},
         )
     # The row as loaded holds the result at `version` only if it was loaded at that version.
     before = annotation.result if annotation.version == version else None

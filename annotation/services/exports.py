@@ -25,7 +25,8 @@ INCLUDE_MODES = ("gold", "submitted", "all")
 MEDIA_MODES = ("references", "include")
 PROVENANCE_KINDS = ("captured", "synthetic")
 FILTER_KEYS = ("status", "labels", "created_after", "created_before", "agreement_gte", "provenance")
-REQUEST_KEYS = ("format", "include", "filters", "media", "release", "remake_of")
+REQUEST_KEYS = ("format", "include", "filters", "media", "release", "remake_of", "ground_truth")
+MAX_ANNOTATOR_NAME = 150
 MAX_RELEASE_NAME = 200
 _RELEASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -119,6 +120,13 @@ def validate_request(project: Project, data: Any) -> dict[str, Any]:
             raise InvalidInput("'release' must be a name of letters, digits, '.', '_' and '-' "
                                f"(at most {MAX_RELEASE_NAME}).", field="release")
         params["release"] = release
+    ground_truth = data.get("ground_truth")
+    if ground_truth not in (None, ""):
+        # COCO: whose boxes are the ground truth for items without gold (see datasets.exports.coco)
+        if not isinstance(ground_truth, str) or len(ground_truth) > MAX_ANNOTATOR_NAME:
+            raise InvalidInput(f"'ground_truth' must be an annotator's user name (at most {MAX_ANNOTATOR_NAME} "
+                               "characters).", field="ground_truth")
+        params["ground_truth"] = ground_truth
     return params
 
 

@@ -25,11 +25,6 @@ from annotation.services.revisions import revision_write
 from common.audit import audit
 
 
-def gold_for(task: Task) -> Annotation | None:
-    """The task's gold annotation, if it has one."""
-    return Annotation.objects.filter(task=task, kind=AnnotationKind.GOLD).first()
-
-
 @transaction.atomic
 def gold_write(
     *,

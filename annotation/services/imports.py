@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from django.contrib.auth.models import User
@@ -12,10 +12,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotation.models import Project, Task, TaskStatus
+from annotation.stream_roles import guess_roles, missing_roles
 from common.audit import audit
 from common.bulk import insert_rows
 from common.errors import InvalidInput
 from common.parsers import loads_without_nul
+from datasets.services.assets import readable_kind
 from datasets.services.items import items_import
 from datasets.services.sync import items_queue_sync
 
@@ -98,6 +100,37 @@ def everyone_shares(n: int, share: float) -> list[bool]:
     return [int((i + 1) * share) > int(i * share) for i in range(n)]
 
 
+def upload_records(
+    schema: Mapping[str, Any], uploads: Mapping[str, IO[bytes]], roles: Sequence[str] = (), one_item: bool = False
+) -> list[dict[str, Any]]:
+    """Items from uploaded files alone: one per file, or one with a stream per file (``one_item``).
+
+    Each file's role is the one given (``roles``, in upload order; blank = not given), else the one
+    the schema leaves no doubt about for the file's sniffed kind, else ``media``.
+    """
+    names = list(uploads)
+    # An unreadable file is refused here, with the error its import would give, before its role is judged.
+    guessed = guess_roles(schema, [readable_kind(uploads[n], n) for n in names])
+    chosen = [(roles[i] if i < len(roles) and roles[i] else None) or guessed[i] or "media" for i in range(len(names))]
+    if one_item and names:
+        return [{"external_id": names[0], "streams": [{"role": r, "upload": n} for n, r in zip(names, chosen)]}]
+    return [{"external_id": n, "streams": [{"role": r, "upload": n}]} for n, r in zip(names, chosen)]
+
+
+def check_stream_roles(schema: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse the first item that lacks a stream role a track of the schema names (no item is made)."""
+    for n, record in enumerate(records, start=1):
+        roles = [str(s.get("role")) for s in record.get("streams", []) if isinstance(s, Mapping)]
+        missing = missing_roles(schema, roles)
+        if missing:
+            role, tracks = missing[0]
+            name = record.get("external_id") or f"line {n}"
+            raise InvalidInput(
+                f"Item '{name}' has no stream with role '{role}', which track {', '.join(repr(t) for t in tracks)} "
+                f"of the schema is drawn on (its streams: {', '.join(roles) or 'none'}).",
+                field=f"items[{n - 1}].streams", missing_role=role)
+
+
 @transaction.atomic
 def project_import(
     *,
@@ -105,13 +138,26 @@ def project_import(
     user: User,
     records: list[dict[str, Any]],
     uploads: Mapping[str, IO[bytes]],
+    check_roles: bool = False,
 ) -> dict[str, Any]:
-    """Items from manifest records (or one item per uploaded file) and one task per item."""
+    """Items from manifest records (or one item per uploaded file) and one task per item.
+
+    With ``check_roles`` (every import a person sends: the API, the manage page), an item whose
+    streams miss a role that a track of the schema names is refused and nothing is imported.
+    """
     if not records and uploads:
-        records = [{"external_id": name, "streams": [{"role": "media", "upload": name}]} for name in uploads]
+        records = upload_records(project.schema or {}, uploads)
     if not records:
         raise InvalidInput("Nothing to import: send a JSONL manifest, files, or both.")
-    item_ids = items_import(dataset=project.dataset, records=records, uploads=uploads, user=user)
+    schema = project.schema or {}
+
+    def roles_fit(checked: Sequence[Mapping[str, Any]]) -> None:
+        check_stream_roles(schema, checked)
+
+    # Checked once the lines are known to be well formed (a malformed line gets its own error) and
+    # before any file is stored (a refused import leaves nothing in storage).
+    item_ids = items_import(dataset=project.dataset, records=records, uploads=uploads, user=user,
+                            check=roles_fit if check_roles else None)
     _queue_sync_of_ready_items(records, item_ids)
     now = timezone.now()
     task_ids = insert_rows(

@@ -15,10 +15,11 @@ import logging
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import OperationalError
@@ -34,6 +35,8 @@ from annotation.services.jobs import EXPORT_JOB, job_set_progress
 from common.jobs import Claim, Outcome, run
 from datasets.exports import FORMATS
 from datasets.exports.base import DeterministicZip, dumps, loads
+from datasets.exports.labelstudio import LOCAL_FILES_PREFIX
+from datasets.exports.labelstudio import email as ls_email
 from datasets.exports.manifest import build_manifest, release_hash
 
 __all__ = ["run_export"]
@@ -143,8 +146,7 @@ def _tee(records: Iterable[dict[str, Any]], path: str) -> Iterator[dict[str, Any
             yield record
 
 
-def write_export(job: Job, project: Project, workdir: str,
-                 progress: Callable[[int], None] | None = None) -> tuple[str, dict[str, Any]]:
+def write_export(job: Job, project: Project, workdir: str) -> tuple[str, dict[str, Any]]:
     """Write the job's export file into `workdir`; returns (path, result facts).
 
     A release also writes the snapshot of its records (``workdir/snapshot.jsonl.gz``); a remake
@@ -164,9 +166,10 @@ def write_export(job: Job, project: Project, workdir: str,
     if job.release_name:
         records = _tee(records, f"{workdir}/{SNAPSHOT_NAME}")
     writer_path = f"{workdir}/writer.{fmt.extension}"
+    notes: list[str] = []  # what a writer left out, and why (e.g. an empty subtitle track)
     with open(writer_path, "wb") as out:
         try:
-            written = fmt.writer(project.schema, records, out)
+            written = fmt.writer(project.schema, records, out, **_writer_options(job, notes))
         except (ExportError, *TRANSIENT):
             raise
         except Exception as exc:
@@ -179,7 +182,47 @@ def write_export(job: Job, project: Project, workdir: str,
             _bundle(writer_path, out, inner_name, fmt.zipped, counter.media)
     sha256, size = _hash_file(path)
     return path, {"items": counter.items, "regions": counter.regions, "written": written, "bytes": size,
-                  "sha256": sha256, "media_files": len(counter.media) if include_media else 0}
+                  "sha256": sha256, "media_files": len(counter.media) if include_media else 0,
+                  **({"notes": _capped(notes)} if notes else {})}
+
+
+MAX_NOTES = 100
+
+
+def _capped(notes: list[str]) -> list[str]:
+    return notes if len(notes) <= MAX_NOTES else [*notes[:MAX_NOTES], f"… and {len(notes) - MAX_NOTES} more"]
+
+
+def _storage_url(key: str) -> str:
+    """An absolute (signed) url of a stored file when the storage gives one, else Label Studio's
+    local-files path to the file as an export with media included bundles it."""
+    try:
+        url = default_storage.url(key)
+    except (NotImplementedError, ValueError, OSError):
+        url = ""
+    return url if url.startswith(("https://", "http://")) else LOCAL_FILES_PREFIX + key
+
+
+def _writer_options(job: Job, notes: list[str]) -> dict[str, Any]:
+    """What the writer takes besides the records: the notes list and the job's format options."""
+    params = job.params
+    options: dict[str, Any] = {"notes": notes}
+    if params.get("ground_truth"):
+        options["ground_truth"] = params["ground_truth"]
+    if params["format"] == "labelstudio":
+        emails: dict[str | None, str] = {}
+
+        def email_of(name: str | None) -> str:
+            if name not in emails:
+                found = get_user_model().objects.filter(username=name).values_list("email", flat=True).first()
+                emails[name] = found or ls_email(name)
+            return emails[name]
+
+        options["email_of"] = email_of
+        # signed urls expire, and a release must be re-made byte for byte: releases keep local paths
+        if not job.release_name and not params.get("remake_of"):
+            options["media_url"] = _storage_url
+    return options
 
 
 def _local_snapshot(path: str) -> Iterator[dict[str, Any]]:
@@ -203,7 +246,7 @@ def _release(job: Job, project: Project, name: str, facts: dict[str, Any], snaps
         agreement=agreement_summary(export_tasks(project, filters)),
         files={name: facts["sha256"]},
         extra={"project": project.pk, "format": params["format"], "include": params["include"],
-               "media": params["media"], "filters": filters})
+               "media": params["media"], "filters": filters, **({"notes": facts["notes"]} if facts.get("notes") else {})})
     return {"manifest": manifest, "release_hash": release_hash(manifest)}
 
 

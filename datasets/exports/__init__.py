@@ -51,12 +51,13 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in [
                  frozenset({"segment", "point", "transcript"}), elan.read_eaf, "ELAN document per item"),
     ExportFormat("textgrid", praat.write_textgrid, "zip", "application/zip", True,
                  frozenset({"segment", "point", "transcript"}), praat.read_textgrid, "Praat TextGrid per item"),
-    ExportFormat("labelstudio", labelstudio.write_labelstudio, "json", "application/json", False, ALL_KINDS,
-                 labelstudio.read_labelstudio, "Label Studio tasks with annotations and predictions"),
+    ExportFormat("labelstudio", labelstudio.write_labelstudio, "zip", "application/zip", True, ALL_KINDS,
+                 labelstudio.read_labelstudio,
+                 "Label Studio tasks with annotations and predictions, one list and config per data shape"),
     ExportFormat("hf", huggingface.write_hf, "zip", "application/zip", True, ALL_KINDS,
                  huggingface.read_hf, "Hugging Face datasets layout: Parquet + dataset card"),
-    ExportFormat("coco", coco.write_coco, "json", "application/json", False, frozenset({"box"}),
-                 coco.read_coco, "COCO detection JSON for box tracks (frames as images)"),
+    ExportFormat("coco", coco.write_coco, "zip", "application/zip", True, frozenset({"box"}),
+                 coco.read_coco, "COCO detection zip for box tracks: ground truth plus results files"),
 ]}
 
 

@@ -92,23 +92,27 @@ def to_ms(sec: float | str) -> int:
     return int((Decimal(str(sec)) * 1000).to_integral_value())
 
 
-def media_mime(uri: str, kind: str) -> str:
-    """MIME type of a media file from its extension, else `<kind>/*`."""
+#: A media file's MIME type by the container the probe found, for keys without an extension.
+MIME_BY_CONTAINER: dict[str, str] = {
+    "mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo", "mpeg": "video/mpeg", "wav": "audio/x-wav", "mp3": "audio/mpeg",
+    "m4a": "audio/mp4", "ogg": "audio/ogg", "flac": "audio/flac", "aac": "audio/aac",
+}
+#: What is left when neither the extension nor the probe tells: the commonest of each kind, since
+#: tools such as ELAN choose a player by the type and do not take ``video/*``.
+DEFAULT_MIME = {"video": "video/mp4", "audio": "audio/x-wav", "image": "image/jpeg", "text": "text/plain"}
+
+
+def media_mime(uri: str, kind: str, container: str | None = None) -> str:
+    """MIME type of a media file: from its extension, else the probed container, else its kind's default."""
     ext = uri.rsplit(".", 1)[-1].lower() if "." in uri.rsplit("/", 1)[-1] else ""
-    mime = MIME_BY_EXTENSION.get(ext)
+    mime = MIME_BY_EXTENSION.get(ext) or MIME_BY_CONTAINER.get(str(container or "").lower())
     if mime is None:
-        return f"{kind}/*"
+        return DEFAULT_MIME.get(kind, "application/octet-stream")
     if kind == "audio" and mime.startswith("video/"):
         # an audio-only .webm/.mp4 is still audio
         return "audio/" + mime.split("/", 1)[1]
     return mime
-
-
-def iter_regions(record: Mapping[str, Any]) -> Iterator[tuple[JSONDict, JSONDict]]:
-    """Every (annotation, region) pair of a record, in record order."""
-    for ann in record.get("annotations", []):
-        for region in ann.get("regions", []):
-            yield ann, region
 
 
 def time_sorted(regions: Iterable[JSONDict]) -> list[JSONDict]:
@@ -146,7 +150,7 @@ class DeterministicZip:
 
     def __init__(self, out: BinaryIO, *, compression: str = "deflated") -> None:
         self._method = zipfile.ZIP_DEFLATED if compression == "deflated" else zipfile.ZIP_STORED
-        self._zip = zipfile.ZipFile(_Unseekable(out), "w", compression=self._method,  # type: ignore[call-overload]
+        self._zip: zipfile.ZipFile = zipfile.ZipFile(_Unseekable(out), "w", compression=self._method,  # type: ignore[call-overload]
                                     compresslevel=6 if self._method == zipfile.ZIP_DEFLATED else None)
 
     def _info(self, name: str, stored: bool) -> zipfile.ZipInfo:

@@ -1,14 +1,21 @@
 """ELAN annotation documents (EAF 3.0), one ``{item}.eaf`` per item in a zip.
 
 Each document links the item's audio and video streams as MEDIA_DESCRIPTORs with their MIME
-type; a stream that starts `offset_ms` into the item timeline gets ``TIME_ORIGIN = -offset_ms``
-(ELAN's time origin is the media time shown at annotation time 0), so ELAN plays every stream in
-sync. Tiers: one per (segment/point/transcript track, annotation), named
-``{track}/{kind}/{annotator}`` (components percent-quoted) with ANNOTATOR set; values are labels
-(or the transcript text). Point tracks get their own tiers of zero-length annotations (both time
-slots carry the instant). Each labeled track has a controlled vocabulary of its labels. Item id,
-external id and duration travel as header PROPERTYs. Not carried: spans, boxes, relations,
-region ids and attributes.
+type (from the extension, else the probed container, else ``audio/x-wav``/``video/mp4``):
+``RELATIVE_MEDIA_URL="./media/{uri}"`` is where an export with media included puts the file
+beside the document, so ELAN finds it when the zip is unpacked; ``MEDIA_URL`` is the same path
+as a ``file:///media/{uri}`` URL, since ELAN wants an absolute URL there and tries the relative
+one when it does not resolve. A stream that starts `offset_ms` into the item timeline gets
+``TIME_ORIGIN = -offset_ms`` (ELAN's time origin is the media time shown at annotation time 0),
+so ELAN plays every stream in sync. Tiers: one per (segment/point/transcript track, annotation)
+that has regions, named ``{track}/{kind}/{annotator}`` (components percent-quoted) with
+ANNOTATOR set; values are labels (or the transcript text). ELAN allows no overlap inside a tier,
+so where one annotator's regions overlap the tier is split into lanes as in the TextGrid
+writer: the first keeps the name, the next are suffixed ``#2``, ``#3``…. Point tracks get their
+own tiers of zero-length annotations (both time slots carry the instant; two at one instant go
+to two lanes). Each labeled track has a controlled vocabulary of its labels. Item id, external
+id and duration travel as header PROPERTYs. Not carried: spans, boxes, relations, region ids and
+attributes.
 
 The XML is written by hand (not with pympi-ling, which stamps the current date) so the bytes are
 a function of the input only; pympi-ling reads the files back.
@@ -19,6 +26,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO
+from urllib.parse import quote, unquote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
@@ -32,6 +40,7 @@ from datasets.exports.base import (
     unquote_name,
     write_document_per_item,
 )
+from datasets.exports.praat import assign_lanes
 
 TIER_KINDS = ("segment", "point", "transcript")
 _HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -48,8 +57,8 @@ def tier_name(track: str, kind: str, annotator: str) -> str:
 
 
 def parse_tier_name(name: str) -> tuple[str, str, str]:
-    """(track, annotation kind, annotator) from a tier id made by `tier_name`."""
-    track, kind, annotator = name.split("/")
+    """(track, annotation kind, annotator) from a tier id made by `tier_name` (a lane suffix dropped)."""
+    track, kind, annotator = name.split("#")[0].split("/")
     return unquote_name(track), unquote_name(kind), unquote_name(annotator)
 
 
@@ -64,14 +73,18 @@ def render_eaf(schema: Mapping[str, Any], record: Mapping[str, Any]) -> bytes:
     slots: list[int] = []
     for ann in record.get("annotations", []):
         for track in tracks:
-            rows = []
+            entries = []
             for r in time_sorted(x for x in ann.get("regions", []) if x.get("track") == track["name"]):
                 start = int(r["time_ms"] if track["kind"] == "point" else r["start_ms"])
                 end = start if track["kind"] == "point" else int(r["end_ms"])
-                slots += [start, end]
-                rows.append((len(slots) - 2, len(slots) - 1, _value(r, track["kind"])))
-            tiers.append((tier_name(track["name"], ann.get("kind") or "human", ann.get("annotator") or ""),
-                          ann.get("annotator") or "", track["name"], [(a, b, v) for a, b, v in rows]))
+                entries.append((start, end, _value(r, track["kind"])))
+            base = tier_name(track["name"], ann.get("kind") or "human", ann.get("annotator") or "")
+            for n, lane in enumerate(assign_lanes(entries, track["kind"] == "point"), start=1):
+                rows = []
+                for start, end, value in lane:
+                    slots += [start, end]
+                    rows.append((len(slots) - 2, len(slots) - 1, value))
+                tiers.append((base if n == 1 else f"{base}#{n}", ann.get("annotator") or "", track["name"], rows))
     # number time slots in time order (ELAN expects TIME_ORDER ascending); ties by creation
     order = sorted(range(len(slots)), key=lambda i: (slots[i], i))
     slot_id = {i: f"ts{n}" for n, i in enumerate(order, start=1)}
@@ -80,15 +93,18 @@ def render_eaf(schema: Mapping[str, Any], record: Mapping[str, Any]) -> bytes:
     for s in record.get("streams", []):
         if s.get("kind") not in ("audio", "video") or not s.get("uri"):
             continue
-        attrs = f'MEDIA_URL={quoteattr(str(s["uri"]))} MIME_TYPE={quoteattr(media_mime(str(s["uri"]), s["kind"]))}'
+        path = "media/" + quote(str(s["uri"]))
+        mime = media_mime(str(s["uri"]), s["kind"], s.get("container"))
+        attrs = (f'MEDIA_URL={quoteattr("file:///" + path)} MIME_TYPE={quoteattr(mime)} '
+                 f'RELATIVE_MEDIA_URL={quoteattr("./" + path)}')
         if s.get("offset_ms"):
             attrs += f' TIME_ORIGIN="{-int(s["offset_ms"])}"'
         out.append(f"        <MEDIA_DESCRIPTOR {attrs}/>\n")
     props = {"tandem:item_id": record.get("item_id"), "tandem:external_id": record.get("external_id"),
              "tandem:duration_ms": record.get("duration_ms")}
-    for name, value in props.items():
-        if value is not None:
-            out.append(f'        <PROPERTY NAME="{name}">{escape(str(value))}</PROPERTY>\n')
+    for prop, known in props.items():
+        if known is not None:
+            out.append(f'        <PROPERTY NAME="{prop}">{escape(str(known))}</PROPERTY>\n')
     n_annotations = sum(len(t[3]) for t in tiers)
     out.append(f'        <PROPERTY NAME="lastUsedAnnotationId">{n_annotations}</PROPERTY>\n    </HEADER>\n')
     out.append("    <TIME_ORDER>\n")
@@ -146,7 +162,9 @@ def parse_eaf(data: bytes, schema: Mapping[str, Any]) -> JSONDict:
         "streams": [], "annotations": []}
     for md in header.findall("MEDIA_DESCRIPTOR") if header is not None else []:
         kind = (md.get("MIME_TYPE") or "").split("/")[0]
-        record["streams"].append({"role": kind, "kind": kind, "uri": md.get("MEDIA_URL"),
+        relative = md.get("RELATIVE_MEDIA_URL") or ""
+        uri = unquote(relative[len("./media/"):]) if relative.startswith("./media/") else md.get("MEDIA_URL")
+        record["streams"].append({"role": kind, "kind": kind, "uri": uri,
                                   "offset_ms": -int(md.get("TIME_ORIGIN") or 0)})
     times = {ts.get("TIME_SLOT_ID"): int(ts.get("TIME_VALUE") or 0) for ts in root.iter("TIME_SLOT")}
     anns: dict[tuple[str, str], JSONDict] = {}

@@ -1,36 +1,63 @@
-"""Label Studio JSON: a list of tasks, and a reader that converts Label Studio tasks back.
+"""Label Studio: a zip with one task list per data shape, each with its labeling config beside it.
+
+Label Studio checks every task against the project's labeling config (a config with a ``Video``
+object refuses a task without ``data.video``), so items are grouped by data shape, the sorted
+roles of their media streams and texts (``audio``, ``audio+transcript+video``…): the zip holds
+``{shape}/tasks.json`` and ``{shape}/config.xml`` for each shape, in order of first appearance.
+Create one Label Studio project per shape with its config, then import its tasks.
 
 One task per item::
 
-    {"id": item_id, "data": {<role>: url_prefix + uri, …, <text role>: text, "external_id": …},
+    {"id": item_id, "data": {<role>: media url, …, <text role>: text, "fps": …, "external_id": …},
      "meta": {item_id, external_id, duration_ms, provenance, metadata, streams},
-     "annotations": [{"completed_by": annotator, "ground_truth": kind == "gold", "result": [...],
+     "annotations": [{"completed_by": {"email": e-mail}, "ground_truth": kind == "gold", "result": [...],
                       "tandem": {annotator, kind, status, updated_at}}],
      "predictions": [{"model_version": version, "score": mean region score, "result": [...],
                       "tandem": {annotator, kind, model, model_version, status, updated_at}}]}
 
-Result entries (``from_name`` = track, ``to_name`` = stream role, ``id`` = region id):
-segment → ``labels`` {start, end (seconds), labels}; point → ``labels`` with start == end;
-transcript → ``textarea`` {start, end, text: [..]}; span → ``labels`` {start, end (characters),
-text, labels}; box → ``rectanglelabels`` {x, y, width, height (percent), rotation, time,
-rectanglelabels} for one keyframe, ``videorectangle`` {sequence: [{time, x, y, width, height,
-enabled}], labels} for several; relation → ``relation`` {from_id, to_id, labels}. Attributes
-become per-region entries with the same id and ``from_name`` ``{track}:{attribute}``:
-``choices`` for choice/bool, ``number`` for number, ``textarea`` otherwise.
+``completed_by`` is Label Studio's import form, the e-mail of a member of the organization:
+the ``email_of`` option maps an annotator's user name to it (the export job passes the Tandem
+users' e-mails), else ``{user name}@tandem.local``. Media urls: ``media_url(uri)`` when given
+(the export job passes absolute signed urls when the storage has them), else ``url_prefix`` +
+uri when given, else ``/data/local-files/?d=media/{uri}``, which Label Studio serves from the
+unpacked zip with media included (local files serving on, document root = the unpacked folder,
+and a Local Storage on its ``media`` folder).
 
-The reader accepts tasks made by Label Studio itself: annotations without the ``tandem`` block
-are taken as human work by ``completed_by``; a ``from_name`` that is not a track name falls back
-to the track whose kind fits the result type. The array is written one task per line.
+Result entries (``from_name`` = track, ``to_name`` = the object of the stream the track is drawn
+on, ``id`` = region id): segment → ``labels`` {start, end (seconds), labels}; point → ``labels``
+with start == end; transcript → per-region ``textarea`` {start, end, text: [..]}; span →
+``labels`` {start, end (characters), text, labels}; box on a video → ``videorectangle``
+{sequence: [{frame, time, x, y, width, height (percent), rotation, enabled}], labels} with its
+labels in a ``{track}_labels`` Labels control; box on an image → ``rectanglelabels``; relation →
+``relation`` {from_id, to_id, labels}. A time track whose stream the item lacks is drawn on the
+item's audio (else video). Attributes become per-region entries with the same id and
+``from_name`` ``{track}:{attribute}``: ``choices`` for choice/bool, ``number`` for number,
+``textarea`` otherwise. Regions whose track has no object in the item are left out and named in
+``notes``.
+
+The reader accepts our zip, and task lists made by Label Studio itself: annotations without the
+``tandem`` block are taken as human work by ``completed_by``; a ``from_name`` that is not a track
+name falls back to the track whose kind fits the result type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, BinaryIO
+import contextlib
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any, BinaryIO
 
-from datasets.exports.base import JSONDict, dumps, iter_json_array, loads, track_kinds, write_json_array
+from datasets.exports.base import DeterministicZip, JSONDict, dumps, iter_json_array, loads, safe_name, track_kinds
+from datasets.exports.labelstudio_config import label_config, objects_of, stream_roles
 
 _PREFIX = b"["
+#: Label Studio's default video frame rate, used when the probe gave none.
+DEFAULT_FPS = 24.0
+LOCAL_FILES_PREFIX = "/data/local-files/?d=media/"
+_NOT_EMAIL = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
 def _sec(ms: int) -> float:
@@ -54,20 +81,15 @@ def _attr_types(schema: Mapping[str, Any]) -> dict[tuple[str, str], str]:
             for t in schema.get("tracks", []) for a in t.get("attributes", [])}
 
 
-def _stream_roles(schema: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, str]:
-    """Track name → the role it is drawn on (schema's `stream`, else a sensible default)."""
-    roles = {s.get("role") for s in record.get("streams", [])}
-    default = {"box": "video", "span": "transcript"}
-    out = {}
-    for t in schema.get("tracks", []):
-        role = t.get("stream") or default.get(t["kind"]) or ("audio" if "audio" in roles else "video")
-        out[t["name"]] = role
-    return out
+def email(annotator: str | None) -> str:
+    """The e-mail an annotator goes by in Label Studio when Tandem has none for them."""
+    name = _NOT_EMAIL.sub("-", annotator or "").strip("-.") or "gold"
+    return annotator if annotator and "@" in annotator else f"{name}@tandem.local"
 
 
 def region_results(region: Mapping[str, Any], kind: str, to_name: str,
-                   attr_types: Mapping[tuple[str, str], str]) -> list[JSONDict]:
-    """The Label Studio result entries of one region."""
+                   attr_types: Mapping[tuple[str, str], str], fps: float | None = None) -> list[JSONDict]:
+    """The Label Studio result entries of one region (`fps`: the video's, for box frames; None on an image)."""
     rid, track = str(region["id"]), region["track"]
     base: JSONDict = {"id": rid, "from_name": track, "to_name": to_name}
     if "score" in region:
@@ -95,14 +117,16 @@ def region_results(region: Mapping[str, Any], kind: str, to_name: str,
         out.append({**base, "type": "labels", "value": value})
     elif kind == "box":
         frames = region.get("keyframes", [])
-        if len(frames) == 1:
+        if fps is None:  # a still image: one box
             f = frames[0]
             out.append({**base, "type": "rectanglelabels", "value": {
                 "x": _pct(f["x"]), "y": _pct(f["y"]), "width": _pct(f["w"]), "height": _pct(f["h"]),
-                "rotation": 0, "time": _sec(f["time_ms"]), "rectanglelabels": label}})
+                "rotation": 0, "rectanglelabels": label}})
         else:
-            seq = [{"time": _sec(f["time_ms"]), "x": _pct(f["x"]), "y": _pct(f["y"]), "width": _pct(f["w"]),
-                    "height": _pct(f["h"]), "rotation": 0, "enabled": True} for f in frames]
+            # Label Studio places a keyframe by its 1-based frame number; time is kept for readers
+            seq = [{"frame": round(int(f["time_ms"]) * fps / 1000) + 1, "time": _sec(f["time_ms"]),
+                    "x": _pct(f["x"]), "y": _pct(f["y"]), "width": _pct(f["w"]), "height": _pct(f["h"]),
+                    "rotation": 0, "enabled": True} for f in frames]
             out.append({**base, "type": "videorectangle", "value": {"sequence": seq, "labels": label}})
     elif kind == "relation":
         rel: JSONDict = {"id": rid, "type": "relation", "from_id": region["from_id"], "to_id": region["to_id"],
@@ -124,15 +148,37 @@ def region_results(region: Mapping[str, Any], kind: str, to_name: str,
     return out
 
 
-def task_of(schema: Mapping[str, Any], record: Mapping[str, Any], url_prefix: str = "") -> JSONDict:
-    """One record as a Label Studio task."""
+def _media_url(options: Mapping[str, Any]) -> Callable[[str], str]:
+    given = options.get("media_url")
+    if given is not None:
+        return given  # type: ignore[no-any-return]
+    prefix = options.get("url_prefix")
+    return (lambda uri: prefix + uri) if prefix is not None else (lambda uri: LOCAL_FILES_PREFIX + uri)
+
+
+def _fps(record: Mapping[str, Any]) -> float:
+    video: Mapping[str, Any] = next((s for s in record.get("streams", []) if s.get("kind") == "video"), {})
+    return float(video.get("fps") or DEFAULT_FPS)
+
+
+def task_of(schema: Mapping[str, Any], record: Mapping[str, Any], url_prefix: str | None = None,
+            **options: Any) -> JSONDict:
+    """One record as a Label Studio task (options as for `write_labelstudio`)."""
+    if url_prefix is not None:
+        options = {**options, "url_prefix": url_prefix}
+    media_url = _media_url(options)
+    email_of: Callable[[str | None], str] = options.get("email_of") or email
+    notes: list[str] | None = options.get("notes")
     kinds = track_kinds(schema)
     attr_types = _attr_types(schema)
-    roles = _stream_roles(schema, record)
+    objects = objects_of(record)
+    roles = stream_roles(schema, objects)
     data: JSONDict = {"external_id": record.get("external_id"), "item_id": record.get("item_id")}
     for s in record.get("streams", []):
-        if s.get("uri"):
-            data[s["role"]] = url_prefix + str(s["uri"])
+        if s.get("uri") and s.get("kind") in ("audio", "video", "image"):
+            data[s["role"]] = media_url(str(s["uri"]))
+    if "video" in objects.values():
+        data["fps"] = _fps(record)
     data.update(record.get("texts") or {})
     meta = {k: record[k] for k in ("item_id", "external_id", "duration_ms", "provenance", "metadata",
                                    "streams", "texts") if k in record}
@@ -141,23 +187,69 @@ def task_of(schema: Mapping[str, Any], record: Mapping[str, Any], url_prefix: st
     for ann in record.get("annotations", []):
         result = []
         for region in ann.get("regions", []):
-            kind = kinds.get(region.get("track", ""), "segment")
-            result += region_results(region, kind, roles.get(region.get("track", ""), "audio"), attr_types)
+            track = region.get("track", "")
+            role = roles.get(track)
+            if role is None:
+                if notes is not None:
+                    notes.append(f"item {record.get('item_id')}: region {region.get('id')} of track {track!r} "
+                                 "left out, the item has no stream it is drawn on")
+                continue
+            fps = _fps(record) if objects.get(role) == "video" else None
+            result += region_results(region, kinds.get(track, "segment"), role, attr_types, fps)
         keep = {k: ann[k] for k in ("annotator", "kind", "status", "model", "model_version", "updated_at") if k in ann}
         if ann.get("kind") == "prediction":
             scores = [r["score"] for r in ann.get("regions", []) if "score" in r]
             task["predictions"].append({"model_version": ann.get("model_version") or "", "result": result,
                                         "score": sum(scores) / len(scores) if scores else None, "tandem": keep})
         else:
-            task["annotations"].append({"completed_by": ann.get("annotator"), "ground_truth": ann.get("kind") == "gold",
+            task["annotations"].append({"completed_by": {"email": email_of(ann.get("annotator"))},
+                                        "ground_truth": ann.get("kind") == "gold",
                                         "result": result, "updated_at": ann.get("updated_at"), "tandem": keep})
     return task
 
 
 def write_labelstudio(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
-                      *, url_prefix: str = "", **options: Any) -> int:
-    """Write a JSON array of tasks, one per line; `url_prefix` is put before every media uri."""
-    return write_json_array(out, _PREFIX, (task_of(schema, r, url_prefix) for r in records), b"]\n")
+                      *, compression: str = "deflated", **options: Any) -> int:
+    """Write the zip of task lists and configs (see the module docstring); returns the number of tasks.
+
+    The first shape's tasks stream straight into the zip; the others are spooled to temporary
+    files (one task per line) and copied after, so memory holds one task at a time.
+    """
+    count = 0
+    spools: dict[str, tuple[IO[bytes], str]] = {}  # shape -> (task lines, config)
+    first: str | None = None
+    first_count = 0
+    with DeterministicZip(out, compression=compression) as zf, contextlib.ExitStack() as spooled:
+        stream: IO[bytes] | None = None
+        for record in records:
+            objects = objects_of(record)
+            shape = safe_name("+".join(objects) or "none")
+            line = dumps(task_of(schema, record, **options))
+            count += 1
+            if first is None:
+                first, first_config = shape, label_config(schema, objects)
+                stream = zf.open(f"{shape}/tasks.json")
+                stream.write(_PREFIX + b"\n")
+            if shape == first and stream is not None:
+                stream.write((b",\n" if first_count else b"") + line)
+                first_count += 1
+                continue
+            if shape not in spools:
+                spools[shape] = (spooled.enter_context(tempfile.TemporaryFile()), label_config(schema, objects))
+            spool = spools[shape][0]
+            spool.write((b",\n" if spool.tell() else b"") + line)
+        if stream is not None:
+            stream.write(b"\n]\n")
+            stream.close()
+            zf.writestr(f"{first}/config.xml", first_config.encode())
+        for shape, (spool, config) in spools.items():
+            spool.seek(0)
+            with zf.open(f"{shape}/tasks.json") as dst:
+                dst.write(_PREFIX + b"\n")
+                shutil.copyfileobj(spool, dst)
+                dst.write(b"\n]\n")
+            zf.writestr(f"{shape}/config.xml", config.encode())
+    return count
 
 
 def _track_for(entry: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
@@ -256,7 +348,8 @@ def record_of(task: Mapping[str, Any], schema: Mapping[str, Any]) -> JSONDict:
             record[key] = meta[key]
     record["annotations"] = []
     for ann in task.get("annotations", []):
-        keep = dict(ann.get("tandem") or {"annotator": str(ann.get("completed_by", "")),
+        by = ann.get("completed_by", "")
+        keep = dict(ann.get("tandem") or {"annotator": str(by.get("email", "") if isinstance(by, dict) else by),
                                             "kind": "gold" if ann.get("ground_truth") else "human",
                                             "status": "submitted"})
         record["annotations"].append({**keep, "regions": regions_of(ann.get("result", []), schema)})
@@ -268,6 +361,16 @@ def record_of(task: Mapping[str, Any], schema: Mapping[str, Any]) -> JSONDict:
 
 
 def read_labelstudio(inp: BinaryIO, schema: Mapping[str, Any]) -> Iterator[JSONDict]:
-    """Records from a Label Studio JSON task list (ours streamed line by line, any other parsed whole)."""
+    """Records from our zip (every ``*/tasks.json`` in it), or from one Label Studio JSON task list."""
+    head = inp.read(2)
+    inp.seek(0)
+    if head == b"PK":
+        with zipfile.ZipFile(inp) as zf:
+            for name in zf.namelist():
+                if name.endswith("/tasks.json"):
+                    with zf.open(name) as member:
+                        for task in iter_json_array(member, _PREFIX, None):  # type: ignore[arg-type]
+                            yield record_of(task, schema)
+        return
     for task in iter_json_array(inp, _PREFIX, None):
         yield record_of(task, schema)

@@ -39,11 +39,6 @@ def annotation_hash(annotation: Mapping[str, Any]) -> str:
     return content_hash(annotation)
 
 
-def record_hash(record: Mapping[str, Any]) -> str:
-    """Hash of one whole export record."""
-    return content_hash(record)
-
-
 def schema_hash(schema: Mapping[str, Any]) -> str:
     """Hash of a label schema."""
     return content_hash(schema)

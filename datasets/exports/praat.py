@@ -7,7 +7,9 @@ with empty intervals, and where one annotator's regions overlap each other the t
 into lanes: the first keeps the name, the next are suffixed ``#2``, ``#3``… (greedy interval
 colouring: each region goes to the first lane that is free at its start). The same holds for
 two points at one instant. Zero-length intervals cannot exist in Praat and are left out. Times
-are written as exact decimals of seconds. Grid xmax = max(duration, last end).
+are written as exact decimals of seconds. Grid xmax = max(duration, last end). A line break
+inside a text or label becomes one space: Praat would write it raw inside the quotes, but
+readers that go line by line (tgt, many scripts) then fail on the whole file.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ TIER_KINDS = ("segment", "point", "transcript")
 
 def _q(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+def _one_line(text: str) -> str:
+    """The text with every run of line breaks as one space (see the module docstring)."""
+    return " ".join(part for part in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if part) \
+        if ("\n" in text or "\r" in text) else text
 
 
 def assign_lanes(spans: list[tuple[int, int, str]], points: bool) -> list[list[tuple[int, int, str]]]:
@@ -66,10 +74,10 @@ def _tiers(schema: Mapping[str, Any], record: Mapping[str, Any]) -> list[tuple[s
             entries = []
             for r in time_sorted(x for x in ann.get("regions", []) if x.get("track") == track["name"]):
                 if kind == "point":
-                    entries.append((int(r["time_ms"]), int(r["time_ms"]), str(r.get("label", ""))))
+                    entries.append((int(r["time_ms"]), int(r["time_ms"]), _one_line(str(r.get("label", "")))))
                 elif int(r["end_ms"]) > int(r["start_ms"]):
                     value = r.get("text", "") if kind == "transcript" else r.get("label", "")
-                    entries.append((int(r["start_ms"]), int(r["end_ms"]), str(value)))
+                    entries.append((int(r["start_ms"]), int(r["end_ms"]), _one_line(str(value))))
             base = "/".join(safe_name(x) for x in (track["name"], ann.get("kind") or "human", ann.get("annotator") or ""))
             lanes = assign_lanes(entries, kind == "point") or [[]]
             for n, lane in enumerate(lanes, start=1):

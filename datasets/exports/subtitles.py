@@ -4,7 +4,10 @@ Zip layout: ``{item}/{annotation kind}/{annotator}/{track}.vtt`` (or ``.srt``), 
 percent-quoted (see `base.safe_name`); `item` is the external id, else the item id. Cue times are
 on the item timeline. In WebVTT the cue identifier is the region id; SRT numbers its cues, so
 region ids come back as ``c1, c2, …``. Cues are ordered by (start, end). Attributes, labels and
-every non-transcript track are not carried.
+every non-transcript track are not carried. An (annotation, track) without any transcript region
+gets no file at all: a cue-less SRT is 0 bytes and a cue-less WebVTT only a header, which players
+and parsers (ffmpeg, webvtt-py) refuse; each one left out is named in the `notes` list when the
+caller passes one.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def parse_cues(data: bytes, track: str, vtt: bool) -> list[JSONDict]:
 
 
 def _write(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
-           ext: str, compression: str) -> int:
+           ext: str, compression: str, notes: list[str] | None) -> int:
     tracks = [t["name"] for t in tracks_of_kind(schema, ["transcript"])]
     render = render_vtt if ext == "vtt" else render_srt
     files = 0
@@ -114,21 +117,25 @@ def _write(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out:
                 folder = f"{key}/{safe_name(ann.get('kind') or 'human')}/{safe_name(ann.get('annotator') or '')}"
                 for track in tracks:
                     regions = [r for r in ann.get("regions", []) if r.get("track") == track]
+                    if not regions:
+                        if notes is not None:
+                            notes.append(f"{folder}/{safe_name(track)}.{ext}: no transcript regions, no file written")
+                        continue
                     zf.writestr(f"{folder}/{safe_name(track)}.{ext}", render(regions))
                     files += 1
     return files
 
 
 def write_webvtt(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
-                 *, compression: str = "deflated", **options: Any) -> int:
+                 *, compression: str = "deflated", notes: list[str] | None = None, **options: Any) -> int:
     """Zip of WebVTT files; returns the number of files."""
-    return _write(schema, records, out, "vtt", compression)
+    return _write(schema, records, out, "vtt", compression, notes)
 
 
 def write_srt(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
-              *, compression: str = "deflated", **options: Any) -> int:
+              *, compression: str = "deflated", notes: list[str] | None = None, **options: Any) -> int:
     """Zip of SRT files; returns the number of files."""
-    return _write(schema, records, out, "srt", compression)
+    return _write(schema, records, out, "srt", compression, notes)
 
 
 def _read(inp: BinaryIO, ext: str) -> Iterator[JSONDict]:

@@ -3,7 +3,10 @@
 Columns (fixed order): item_id, external_id, annotator, annotation_kind, model, model_version,
 kind (the track's kind), region_id, track, label, start_ms, end_ms, time_ms, start_char,
 end_char, text, attributes (JSON), from_id, to_id, keyframes (JSON), score, source (JSON).
-Empty cell = field absent. Annotations without regions and item fields other than the ids are
+Empty cell = field absent. Millisecond and character columns are always written as integers
+(``1200``, never ``1200.0``, even when a record holds a float): read them with pandas as
+``dtype={"start_ms": "Int64", …}`` so the empty cells of other kinds do not turn them into floats.
+Annotations without regions and item fields other than the ids are
 not carried; everything about a region is, so read → write gives the same bytes.
 
 Formula injection (OWASP "CSV injection"): a text cell that starts with ``=``, ``+``, ``-``, ``@``,
@@ -59,6 +62,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _int_cell(value: Any) -> str:
+    """An integer column's cell: a whole number as digits only, whatever numeric type it came as."""
+    return "" if value is None else str(round(float(value))) if isinstance(value, float) else str(value)
+
+
 def write_csv(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO,
               **options: Any) -> int:
     """Write one row per region; returns the number of rows."""
@@ -77,7 +85,7 @@ def write_csv(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], o
                         _cell(ann.get("model")), _cell(ann.get("model_version"))]
                 for r in ann.get("regions", []):
                     row = [*head, kinds.get(r.get("track", ""), ""), _cell(r.get("id")), _cell(r.get("track")), _cell(r.get("label"))]
-                    row += [_cell(r.get(f)) for f in _INT_FIELDS]
+                    row += [_int_cell(r.get(f)) for f in _INT_FIELDS]
                     row.append(_cell(r.get("text")))
                     row.append(dumps(r["attributes"]).decode() if "attributes" in r else "")
                     row += [_cell(r.get("from_id")), _cell(r.get("to_id"))]

@@ -39,12 +39,6 @@ def normalised_histogram(bins: np.ndarray, size: int = 512) -> np.ndarray:
     return hist
 
 
-def color_histogram(rgb: np.ndarray) -> np.ndarray:
-    """Normalised 512-bin joint RGB histogram of an ``uint8[h, w, 3]`` image."""
-    q = rgb >> 5
-    return normalised_histogram((q[..., 0].astype(np.uint16) << 6) | (q[..., 1].astype(np.uint16) << 3) | q[..., 2])
-
-
 def histogram_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Half the L1 distance: 0 identical .. 1 disjoint."""
     return 0.5 * float(np.abs(a - b).sum())

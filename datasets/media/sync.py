@@ -85,7 +85,8 @@ def _prepare(env: np.ndarray) -> np.ndarray:
     out = log - smooth[: log.size]
     out -= out.mean()
     norm = np.linalg.norm(out)
-    return out / norm if norm > 0 else out
+    unit: np.ndarray = out / norm if norm > 0 else out
+    return unit
 
 
 def estimate_offset(

@@ -29,10 +29,8 @@ def sniff_kind(fileobj: IO[bytes]) -> str:
     return sniff_bytes(head)
 
 
-def asset_create_from_file(
-    *, dataset: Dataset, fileobj: IO[bytes], name: str, user: User | None, queue: bool = True
-) -> Asset:
-    """Store an uploaded file (streamed in chunks) and create its asset row; 413/415 on bad input."""
+def readable_kind(fileobj: IO[bytes], name: str) -> str:
+    """The kind of an uploaded file, or the error that refuses it (too large, empty, or of no kind we read)."""
     size = getattr(fileobj, "size", None)
     if size is not None and size > settings.TANDEM_MAX_UPLOAD_BYTES:
         raise TooLarge(f"'{name}' is {size} bytes; the limit is {settings.TANDEM_MAX_UPLOAD_BYTES}.")
@@ -42,6 +40,14 @@ def asset_create_from_file(
     kind = sniff_kind(fileobj)
     if kind not in KNOWN_KINDS:
         raise UnsupportedMedia(f"'{name}' is not a video, audio, image or UTF-8 text file we can read.")
+    return kind
+
+
+def asset_create_from_file(
+    *, dataset: Dataset, fileobj: IO[bytes], name: str, user: User | None, queue: bool = True
+) -> Asset:
+    """Store an uploaded file (streamed in chunks) and create its asset row; 413/415 on bad input."""
+    kind = readable_kind(fileobj, name)
     sha256, size = hash_file(fileobj)
     meta: dict[str, object] = {}
     status = "pending"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 from django.contrib.auth.models import User
@@ -35,10 +35,13 @@ def items_import(
     records: Sequence[Mapping[str, Any]],
     uploads: Mapping[str, IO[bytes]],
     user: User | None,
+    check: Callable[[Sequence[Mapping[str, Any]]], None] | None = None,
 ) -> list[int]:
     """Create items from manifest records; each stream names an asset id, a storage key, an upload or inline text.
 
     Records are validated first so a bad line changes nothing; rows are then written in bulk.
+    ``check`` (the caller's own rule on the well-formed records) runs between the two, before any
+    file is stored, so a refusal leaves nothing behind in storage either.
     """
     known_assets = _referenced_assets(dataset, records)
     planned: list[tuple[list[Any], list[tuple[str, int, Any]]]] = []
@@ -79,6 +82,8 @@ def items_import(
         row = [dataset.pk, external_id, duration or _duration(stream_plan), prov, prov["kind"], dict(metadata), now, now]
         planned.append((row, stream_plan))
 
+    if check is not None:
+        check(records)
     item_ids = insert_rows(
         Item,
         ["dataset_id", "external_id", "duration_ms", "provenance", "provenance_kind", "metadata", "created_at", "updated_at"],

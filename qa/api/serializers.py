@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from annotation.api.serializers import UserBriefSerializer
+from qa.metrics.measures import LABELS
 from qa.models import ReviewItem, TaskAgreement
 
 
@@ -36,12 +37,18 @@ class ReviewItemSerializer(serializers.ModelSerializer):
     resolved_by = UserBriefSerializer(allow_null=True)
     claim_active = serializers.SerializerMethodField()
     conflict_count = serializers.SerializerMethodField()
+    agreement_measure = serializers.CharField(source="task.project.agreement_measure", read_only=True)
+    agreement_measure_label = serializers.SerializerMethodField()
 
     class Meta:
         model = ReviewItem
-        fields = ["id", "task", "project_id_cache", "external_id", "task_status", "agreement", "reason", "reasons",
-                  "state", "claimed_by", "claim_expires_at", "claim_active", "resolved_by", "resolved_at", "gold",
-                  "conflict_count", "created_at"]
+        fields = ["id", "task", "project_id_cache", "external_id", "task_status", "agreement", "agreement_measure",
+                  "agreement_measure_label", "reason", "reasons", "state", "claimed_by", "claim_expires_at",
+                  "claim_active", "resolved_by", "resolved_at", "gold", "conflict_count", "created_at"]
+
+    def get_agreement_measure_label(self, obj: ReviewItem) -> str:
+        measure = obj.task.project.agreement_measure
+        return LABELS.get(measure, measure)
 
     def get_reason(self, obj: ReviewItem) -> str:
         return ", ".join(dict.fromkeys(str(r.get("kind")) for r in obj.reasons))

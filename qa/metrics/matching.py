@@ -10,7 +10,7 @@ quality only breaks ties between equally large matchings.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,13 +43,6 @@ class MatchResult:
     def matched(self) -> int:
         """Number of matched pairs."""
         return len(self.pairs)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-serialisable form."""
-        d = asdict(self)
-        d["pairs"] = [list(p) for p in self.pairs]
-        d["matched"] = self.matched
-        return d
 
 
 def prf(tp: int, n_ref: int, n_cand: int) -> tuple[float, float, float]:
@@ -92,7 +85,8 @@ def interval_iou(
     """IoU of every interval in the first set with every interval in the second (n x m)."""
     inter = np.maximum(np.minimum.outer(e1, e2) - np.maximum.outer(s1, s2), 0.0)
     union = (e1 - s1)[:, None] + (e2 - s2)[None, :] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    iou: NDArray[np.float64] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return iou
 
 
 def match_intervals(
@@ -186,7 +180,8 @@ def box_iou(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float6
     )
     inter = ix * iy
     union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None, :] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    iou: NDArray[np.float64] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return iou
 
 
 def match_boxes(

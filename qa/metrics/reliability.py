@@ -146,7 +146,7 @@ def alpha_from_coincidences(
         return 1.0 - (n - float(np.trace(o))) / d_e_nom if d_e_nom > 0 else float("nan")
     d = delta_matrix(n_c, level, values)
     d_o = float((o * d).sum())
-    d_e = float((np.outer(n_c, n_c) * d).sum()) / (n - 1.0)
+    d_e: float = float((np.outer(n_c, n_c) * d).sum()) / (n - 1.0)
     if d_e <= 0:
         return float("nan")
     return 1.0 - d_o / d_e
@@ -155,7 +155,7 @@ def alpha_from_coincidences(
 def _category_index(labels: Sequence[Hashable]) -> list[Any]:
     present = [v for v in labels if not is_missing(v)]
     try:
-        return sorted(set(present))  # type: ignore[type-var]
+        return sorted(set(present))
     except TypeError:
         return sorted(set(present), key=repr)
 

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.metrics.matching import assign, interval_iou, match_boxes, match_points, prf
+from qa.metrics.measures import pair_measures, task_measure
 from qa.metrics.reliability import alpha_from_coincidences, coincidence_matrix
 from qa.metrics.text import normalize_transcript, span_f1, token_kappa, tokenize, word_error_rate
 from qa.metrics.timeline import build_timeline
@@ -305,6 +306,7 @@ def task_report(
     box_iou: float = 0.5,
     gamma: bool = False,
     gamma_seed: int = 0,
+    measure: str = "score",
 ) -> dict[str, Any]:
     """Agreement of several annotators on one task, per track, per label and per annotator pair.
 
@@ -313,7 +315,9 @@ def task_report(
     alpha and a label-blind matching's confusion table; Mathet's gamma only with `gamma=True` (slow).
     Points: F1 within `tolerance_ms`. Transcripts: WER both ways. Spans: exact and overlap F1 plus
     token kappa. Boxes: per-frame F1 at the union of keyframe times. Relation tracks are listed but
-    not scored. The task "score" is the mean of the track scores that are defined.
+    not scored. The task "score" and each entry of "pairs" are ``measure`` (see
+    `qa.metrics.measures`; by default the mean of the track scores that are defined), computed
+    by one rule for the task and for a pair.
     """
     names = sorted(annotations)
     per_track: dict[str, list[list[Region]]] = {t["name"]: [[] for _ in names] for t in schema.get("tracks", [])}
@@ -345,14 +349,7 @@ def task_report(
             tracks[track["name"]] = _box_track(track, names, regs, opts)
         else:
             tracks[track["name"]] = {"kind": kind, "score": None, "pairs": []}
-    pair_scores: dict[tuple[str, str], list[float | None]] = {}
-    for t in tracks.values():
-        for p in t["pairs"]:
-            pair_scores.setdefault((p["a"], p["b"]), []).append(p["score"])
-    return {
-        "annotators": names,
-        "duration_ms": duration_ms,
-        "score": _mean([t["score"] for t in tracks.values()]),
-        "tracks": tracks,
-        "pairs": [{"a": a, "b": b, "score": _mean(v)} for (a, b), v in pair_scores.items()],
-    }
+    report: dict[str, Any] = {"annotators": names, "duration_ms": duration_ms, "measure": measure, "tracks": tracks}
+    report["score"] = task_measure(report, measure)
+    report["pairs"] = pair_measures(report, measure)
+    return report

@@ -63,11 +63,6 @@ class Timeline:
     bounds: NDArray[np.float64]
 
 
-def n_ticks(duration_ms: float, tick_ms: float) -> int:
-    """Number of ticks k with k * tick_ms < duration_ms."""
-    return int(np.ceil(duration_ms / tick_ms))
-
-
 def encode_segments(
     annotations: Sequence[Sequence[Segment]], labels: Sequence[Hashable] | None = None
 ) -> tuple[list[Hashable], list[tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]]]:

@@ -11,9 +11,8 @@ from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Task
 from annotation.selectors_exports import read_text
 from datasets.models import Stream
 from qa.metrics import task_report
+from qa.metrics.measures import pair_measures, task_measure
 from qa.models import TaskAgreement
-
-MEASURES = ("time_sliced_alpha", "segment_f1", "gamma", "score")
 
 
 def submitted_versions(task: Task) -> dict[str, dict[str, Any]]:
@@ -40,28 +39,13 @@ def task_texts(task: Task, schema: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _mean(values: list[Any]) -> float | None:
-    v = [float(x) for x in values if x is not None]
-    return sum(v) / len(v) if v else None
-
-
 def measure_value(report: Mapping[str, Any], measure: str) -> float | None:
-    """The number the project's threshold is compared with.
+    """The number the project's threshold is compared with: the task figure of ``measure``.
 
-    Segment-based measures fall back to the task score when the task has no segment track, so a
-    schema without segments still gets triaged on something.
+    The same rule gives the pair figures stored with the report (`qa.metrics.measures`), so the
+    task, the report and the annotator pairs never show three different numbers for one measure.
     """
-    segments = [t for t in report.get("tracks", {}).values() if t.get("kind") == "segment"]
-    value: float | None = None
-    if measure == "time_sliced_alpha":
-        value = _mean([t.get("alpha") for t in segments])
-    elif measure == "segment_f1":
-        value = _mean([p.get("f1") for t in segments for p in t.get("pairs", [])])
-    elif measure == "gamma":
-        value = _mean([(t.get("gamma") or {}).get("gamma") for t in segments])
-    if value is None:
-        value = report.get("score")
-    return value
+    return task_measure(report, measure)
 
 
 def report_for(task: Task) -> dict[str, Any]:
@@ -72,7 +56,7 @@ def report_for(task: Task) -> dict[str, Any]:
     duration = float(task.item.duration_ms) if task.item.duration_ms else None
     return task_report(
         schema, versions, duration_ms=duration, texts=task_texts(task, schema),
-        gamma=project.agreement_measure == "gamma",
+        gamma=project.agreement_measure == "gamma", measure=project.agreement_measure or "time_sliced_alpha",
     )
 
 
@@ -81,6 +65,9 @@ def agreement_store(task: Task, report: dict[str, Any]) -> TaskAgreement:
     """Store a report and its measured value on TaskAgreement and Task.agreement (upsert)."""
     measure = task.project.agreement_measure or "time_sliced_alpha"
     value = measure_value(report, measure)
+    if report.get("measure") != measure:
+        # A report made for another measure (the setting changed): its pair figures follow suit.
+        report = {**report, "measure": measure, "score": value, "pairs": pair_measures(report, measure)}
     row, _ = TaskAgreement.objects.update_or_create(
         task=task,
         defaults={

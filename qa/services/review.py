@@ -57,6 +57,10 @@ def review_enqueue(
         item.reasons = [*item.reasons, *reasons]
     if conflicts is not None:
         item.conflicts = list(conflicts)
+        # A new conflict list replaces the old one, so an earlier conflict count would be stale.
+        # A conflict reason of this call is kept (even when the open item was just created by a
+        # concurrent enqueue), older ones go.
+        item.reasons = [r for r in item.reasons if r.get("kind") != "conflict" or any(r is x for x in reasons)]
     item.reason_kinds = reason_kinds(item.reasons)
     item.save(update_fields=["reasons", "reason_kinds", "conflicts", "updated_at"])
     if task.status == TaskStatus.COMPLETE:

@@ -114,7 +114,9 @@ def _reasons(task: Task, row: TaskAgreement, conflicts: Sequence[Mapping[str, An
                         "threshold": project.agreement_threshold})
     label_conflicts = sum(1 for c in conflicts if c["kind"] == "label")
     if label_conflicts:
-        reasons.append({"kind": "conflict", "count": label_conflicts})
+        # Two labels on one stretch send a task to review; the count is the whole conflict list the
+        # reviewer will see (label and missing), so the queue and the review panel say one number.
+        reasons.append({"kind": "conflict", "count": len(conflicts), "label_conflicts": label_conflicts})
     if project.audit_rate > 0 and rng.random() < project.audit_rate:
         reasons.append({"kind": "audit", "rate": project.audit_rate})
     return reasons

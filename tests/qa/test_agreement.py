@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def _expected_report(project) -> dict:
     versions = {"annotator_a": result_of(REFERENCE), "annotator_b": result_of(SHIFTED), "annotator_c": result_of(SWAPPED)}
-    return task_report(project.schema, versions, duration_ms=float(DURATION_MS), texts={"transcript": "Alice met Bob in Paris."})
+    return task_report(project.schema, versions, duration_ms=float(DURATION_MS), texts={"transcript": "Alice met Bob in Paris."},
+                       measure=project.agreement_measure)
 
 
 def test_a_completed_task_stores_the_report_of_its_submitted_annotations(disputed, trio) -> None:
@@ -47,7 +48,7 @@ def test_a_disagreeing_task_enters_the_queue_naming_the_swapped_labels(disputed,
     assert score < trio.agreement_threshold
     assert item.reasons == [
         {"kind": "low_agreement", "measure": "time_sliced_alpha", "value": score, "threshold": trio.agreement_threshold},
-        {"kind": "conflict", "count": 4},
+        {"kind": "conflict", "count": 8, "label_conflicts": 4},
     ]
     label_conflicts = [c for c in item.conflicts if c["kind"] == "label"]
     assert label_conflicts == [
@@ -178,7 +179,9 @@ def test_the_measure_value_follows_the_project_setting(disputed) -> None:
     report = TaskAgreement.objects.get(task=disputed).report
     f1s = [p["f1"] for p in report["tracks"]["speech"]["pairs"]]
     assert measure_value(report, "segment_f1") == sum(f1s) / len(f1s)
-    assert measure_value(report, "score") == report["score"]
+    track_scores = [t["score"] for t in report["tracks"].values() if t["score"] is not None]
+    assert measure_value(report, "score") == sum(track_scores) / len(track_scores)
+    assert measure_value(report, "time_sliced_alpha") == report["score"] == report["tracks"]["speech"]["alpha"]
     assert Task.objects.get(pk=disputed.pk).agreement == report["tracks"]["speech"]["alpha"]
 
 

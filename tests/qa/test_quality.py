@@ -68,6 +68,29 @@ def test_prelabel_acceptance_counts_unchanged_changed_and_deleted_suggestions(
     assert rows["annotator_c"]["prelabel"] == {"vad": {"offered": 2, "unchanged": 0, "changed": 0, "deleted": 2}}
 
 
+def test_prelabel_acceptance_ignores_suggestions_made_after_the_submission(
+        disputed, trio, make_items, annotate, eager, annotator_a, annotator_b, annotator_c, manager, client_for) -> None:
+    (task,) = make_items(trio, 1, duration_ms=15_000)
+    kept = {"regions": [{"id": "a0", "track": "speech", "label": "speech", "start_ms": 1000, "end_ms": 5000,
+                         "source": SOURCE}]}
+    Prediction.objects.create(task=task, model="vad", model_version="1",
+                              result=result_of([(1000, 5000, "speech")], score=0.9))
+    annotate(trio, [(annotator_a, task, kept)])
+    # A second model runs after annotator_a submitted, and before the others did.
+    Prediction.objects.create(task=task, model="align", model_version="1",
+                              result=result_of([(0, 900, "speech"), (1000, 5000, "speech")], score=0.5))
+    annotate(trio, [(annotator_b, task, {"regions": []}), (annotator_c, task, {"regions": []})])
+    rows = _rows(client_for(manager), trio)
+    assert rows["annotator_a"]["prelabel"] == {"vad": {"offered": 1, "unchanged": 1, "changed": 0, "deleted": 0}}
+    assert rows["annotator_b"]["prelabel"] == {"vad": {"offered": 1, "unchanged": 0, "changed": 0, "deleted": 1},
+                                               "align": {"offered": 2, "unchanged": 0, "changed": 0, "deleted": 2}}
+    # A re-run of vad after every submission replaces what they saw: it is no longer counted.
+    Prediction.objects.filter(task=task, model="vad").first().save()
+    rows = _rows(client_for(manager), trio)
+    assert rows["annotator_a"]["prelabel"] == {}
+    assert rows["annotator_c"]["prelabel"] == {"align": {"offered": 2, "unchanged": 0, "changed": 0, "deleted": 2}}
+
+
 def test_a_honeypot_keeps_its_gold_and_scores_annotators_against_it(
         trio, make_items, annotate, eager, annotator_a, annotator_b, annotator_c, manager, client_for) -> None:
     from annotation.models import Task

@@ -6,6 +6,7 @@ The broker URL points at a loopback port nobody listens on. Transactions really 
 
 from __future__ import annotations
 
+import json
 import socket
 import struct
 from collections.abc import Iterator
@@ -106,11 +107,14 @@ def test_an_import_whose_media_job_cannot_be_queued_does_not_answer_500(
         transactional_db: None, broker_down: str, project: Any, manager: Any, client_for: Any) -> None:
     client = client_for(manager)
     client.raise_request_exception = False
-    response = client.post(f"/api/projects/{project.pk}/import/", {"files": [SimpleUploadedFile("a.wav", _wav())]},
-                           format="multipart")
-    assert Asset.objects.get().status == "pending"  # committed before the queueing failed
+    # The schema's span track is drawn on the "transcript" role, so the item brings that stream too.
+    manifest = json.dumps({"streams": [{"role": "media", "upload": "a.wav"}, {"role": "transcript", "text": "Hi."}]})
+    response = client.post(f"/api/projects/{project.pk}/import/",
+                           {"files": [SimpleUploadedFile("a.wav", _wav())], "manifest": manifest}, format="multipart")
+    media = Asset.objects.get(original_name="a.wav")
+    assert media.status == "pending"  # committed before the queueing failed
     assert response.status_code == 201, response.content  # the import is done; only its media job waits
     kept = PendingDispatch.objects.get()
-    assert (kept.task_name, kept.args) == ("datasets.tasks.process_asset", [Asset.objects.get().pk])
-    shown = client.get(f"/api/assets/{Asset.objects.get().pk}/").json()
+    assert (kept.task_name, kept.args) == ("datasets.tasks.process_asset", [media.pk])
+    shown = client.get(f"/api/assets/{media.pk}/").json()
     assert (shown["status"], shown["delayed"]) == ("pending", True)

@@ -25,6 +25,16 @@ def _wav(seconds: int = 2, rate: int = 16000) -> bytes:
     return b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVE" + b"fmt " + fmt + b"data" + struct.pack("<I", len(samples)) + samples
 
 
+@pytest.fixture
+def project(project: Any) -> Any:
+    """The shared project with its span track tied to no stream role: these tests import bare media
+    files, which a schema naming a ``transcript`` role would refuse (see check_stream_roles)."""
+    schema = {"tracks": [{k: v for k, v in t.items() if k != "stream"} for t in project.schema["tracks"]]}
+    type(project).objects.filter(pk=project.pk).update(schema=schema)
+    project.schema = schema
+    return project
+
+
 def _import(client: Any, project: Any, data: bytes) -> Any:
     client.raise_request_exception = False
     return client.post(f"/api/projects/{project.pk}/import/", {"files": [SimpleUploadedFile("take.wav", data)]},

@@ -65,3 +65,37 @@ def test_a_manager_confirms_a_proposed_offset_and_starts_an_export(project, mana
     assert Job.objects.get(kind="export").params["format"] == "jsonl"
     bad = client.post(f"/projects/{project.pk}/manage/export/", {"format": "docx"}, follow=True)
     assert bad.status_code == 200 and Job.objects.filter(kind="export").count() == 1
+
+
+def test_the_manage_import_maps_each_file_to_a_stream_role_of_the_schema(manager, tmp_path) -> None:
+    import subprocess
+
+    from annotation.services.projects import project_create
+
+    schema = {"tracks": [{"name": "speech", "kind": "segment", "stream": "mic", "labels": [{"value": "speech"}]},
+                         {"name": "entities", "kind": "span", "stream": "transcript", "labels": [{"value": "PER"}]}]}
+    project = project_create(user=manager, name="Interviews", schema=schema, overlap=1)
+    wav = tmp_path / "a.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", str(wav)],
+                   check=True)
+    client = _client(manager)
+    page = client.get(f"/projects/{project.pk}/manage/").content.decode()
+    assert 'data-stream-roles="mic:audio,transcript:text"' in page
+    assert '<script src="/static/web/manage.js" nonce="' in page
+
+    def files() -> list[SimpleUploadedFile]:
+        return [SimpleUploadedFile("talk.wav", wav.read_bytes()), SimpleUploadedFile("talk.txt", b"Alice met Bob.")]
+
+    # Roles guessed from the files' kinds (one audio -> mic, one text -> transcript), one item together.
+    page = client.post(f"/projects/{project.pk}/manage/import/", {"files": files(), "group": "item"}, follow=True)
+    assert "Imported 1 items" in page.content.decode()
+    task = Task.objects.get(project=project)
+    assert sorted(task.item.streams.values_list("role", flat=True)) == ["mic", "transcript"]
+    # One item per file: each misses a role, so nothing is imported and the message names it.
+    page = client.post(f"/projects/{project.pk}/manage/import/", {"files": files(), "group": "each"}, follow=True)
+    assert "Item &#x27;talk.wav&#x27; has no stream with role &#x27;transcript&#x27;" in page.content.decode()
+    # A role chosen in the form wins over the guess.
+    page = client.post(f"/projects/{project.pk}/manage/import/",
+                       {"files": files(), "roles": ["mic", "notes"], "group": "item"}, follow=True)
+    assert "has no stream with role &#x27;transcript&#x27;" in page.content.decode()
+    assert Task.objects.filter(project=project).count() == 1

@@ -111,6 +111,11 @@ export interface ReviewItem {
   claimed_by: unknown;
   claim_expires_at: string | null;
   conflicts: Conflict[];
+  /** The task's figure of the project's agreement measure (null until computed). */
+  agreement?: number | null;
+  agreement_measure?: string;
+  agreement_measure_label?: string;
+  conflict_count?: number;
 }
 
 export interface Page<T> {

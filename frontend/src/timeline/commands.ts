@@ -32,6 +32,11 @@ export class RegionStore {
   private seq = 0;
   /** Increases on every change; views compare it to know when to rebuild their indexes. */
   revision = 0;
+  /**
+   * Set when the annotation can no longer be written (submitted): every edit, undo and redo is
+   * refused here, below every view, so no path can change what autosave would send.
+   */
+  readOnly = false;
 
   constructor(result?: Result) {
     if (result) this.reset(result);
@@ -107,7 +112,7 @@ export class RegionStore {
 
   /** Apply a batch of changes as one undo step. */
   apply(cmd: Command): void {
-    if (cmd.changes.length === 0) return;
+    if (cmd.changes.length === 0 || this.readOnly) return;
     this.run(cmd.changes, "after");
     this.undoStack.push(cmd);
     this.redoStack = [];
@@ -122,6 +127,7 @@ export class RegionStore {
   }
 
   undo(): boolean {
+    if (this.readOnly) return false;
     const cmd = this.undoStack.pop();
     if (!cmd) return false;
     this.run([...cmd.changes].reverse(), "before");
@@ -131,6 +137,7 @@ export class RegionStore {
   }
 
   redo(): boolean {
+    if (this.readOnly) return false;
     const cmd = this.redoStack.pop();
     if (!cmd) return false;
     this.run(cmd.changes, "after");

@@ -20,6 +20,9 @@ export type Action =
   | "reject"
   | "zoom-in"
   | "zoom-out"
+  | "save"
+  | "help"
+  | "follow-toggle"
   | `label:${string}:${string}`;
 
 export const DEFAULT_BINDINGS: Readonly<Record<string, Action>> = {
@@ -44,6 +47,36 @@ export const DEFAULT_BINDINGS: Readonly<Record<string, Action>> = {
   "=": "zoom-in",
   "+": "zoom-in",
   "-": "zoom-out",
+  "ctrl+s": "save",
+  "?": "help",
+  "shift+f": "follow-toggle",
+};
+
+type EditorAction = Exclude<Action, `label:${string}:${string}`>;
+
+/** What each editor action does, in the words of the key overlay and the legend. */
+export const ACTION_HELP: Readonly<Record<EditorAction, string>> = {
+  "play-toggle": "play / pause",
+  "frame-prev": "previous frame",
+  "frame-next": "next frame",
+  "second-prev": "back 1 s",
+  "second-next": "forward 1 s",
+  "mark-in": "mark in (start of a segment)",
+  "mark-out": "mark out: create the segment",
+  "add-point": "point at the playhead",
+  undo: "undo",
+  redo: "redo",
+  loop: "loop the selected region",
+  relation: "link the selected region to the next one clicked",
+  delete: "delete the selected region",
+  escape: "cancel: clear the selection, the mark, a link, close this overlay",
+  accept: "accept the selected suggestion",
+  reject: "reject the selected suggestion",
+  "zoom-in": "zoom in",
+  "zoom-out": "zoom out",
+  save: "save now",
+  help: "show / hide the keyboard overlay",
+  "follow-toggle": "playhead follow: scroll / page",
 };
 
 export interface KeyLike {
@@ -101,7 +134,13 @@ export interface KeyMap {
   conflicts: { hotkey: string; track: string; label: string; takenBy: Action }[];
 }
 
-/** Editor bindings plus the schema's label hotkeys. */
+/**
+ * Editor bindings plus the schema's label hotkeys.
+ *
+ * A relation track's label hotkey starts a link with that label, which is what the editor's own
+ * link key does too; so when the two share a key the label takes it (the link starts either way)
+ * and nothing is lost. Any other shared key stays the editor's and is listed in `conflicts`.
+ */
 export function buildKeyMap(schema: Schema, base: Readonly<Record<string, Action>> = DEFAULT_BINDINGS): KeyMap {
   const bindings = new Map<string, Action>();
   for (const [k, a] of Object.entries(base)) bindings.set(normalizeCombo(k), a);
@@ -111,6 +150,10 @@ export function buildKeyMap(schema: Schema, base: Readonly<Record<string, Action
       if (!l.hotkey) continue;
       const combo = normalizeCombo(l.hotkey);
       const taken = bindings.get(combo);
+      if (taken === "relation" && t.kind === "relation") {
+        bindings.set(combo, `label:${t.name}:${l.value}`);
+        continue;
+      }
       if (taken) {
         conflicts.push({ hotkey: l.hotkey, track: t.name, label: l.value, takenBy: taken });
         continue;
@@ -132,4 +175,38 @@ export function parseLabelAction(a: Action): { track: string; value: string } | 
   const rest = a.slice(6);
   const i = rest.indexOf(":");
   return { track: rest.slice(0, i), value: rest.slice(i + 1) };
+}
+
+/** The written form of a combo for people: "ctrl+shift+z" → "Ctrl+Shift+Z". */
+export function displayCombo(combo: string): string {
+  const NAMES: Record<string, string> = { ctrl: "Ctrl", alt: "Alt", shift: "Shift", space: "Space", left: "←", right: "→", up: "↑", down: "↓", escape: "Esc", delete: "Del", backspace: "Backspace" };
+  if (combo === "+") return "+";
+  const parts = combo.split("+");
+  const modified = parts.length > 1;
+  return parts.map((p) => NAMES[p] ?? (p.length === 1 && !modified ? p : p[0].toUpperCase() + p.slice(1))).join("+");
+}
+
+export interface KeyHelpRow {
+  keys: string[];
+  action: Action;
+  description: string;
+}
+
+/**
+ * Every binding of a key map, one row per action (its keys together), in the order of the map:
+ * the overlay and the legend are built from this, so they cannot drift from what the keys do.
+ */
+export function keyHelp(map: KeyMap): KeyHelpRow[] {
+  const rows = new Map<Action, KeyHelpRow>();
+  for (const [combo, action] of map.bindings) {
+    let row = rows.get(action);
+    if (!row) {
+      const label = parseLabelAction(action);
+      const description = label ? `label ${label.value} (${label.track})` : ACTION_HELP[action as EditorAction];
+      row = { keys: [], action, description };
+      rows.set(action, row);
+    }
+    row.keys.push(displayCombo(combo));
+  }
+  return [...rows.values()];
 }

@@ -10,6 +10,9 @@ export interface ViewportState {
   widthPx: number;
 }
 
+/** How the window keeps up with the playhead while playing: continuous scrolling or paging. */
+export type FollowMode = "scroll" | "page";
+
 export class Viewport {
   startMs = 0;
   msPerPx = 10;
@@ -85,6 +88,26 @@ export class Viewport {
     this.startMs = playheadMs - span * leadFraction;
     this.clampStart();
     return this.startMs !== before;
+  }
+
+  /**
+   * Continuous follow: the window moves with the playhead so it stays at `anchorFraction` of the
+   * width (once it has reached that point; near the ends of the recording the window stops at the
+   * edge and the playhead moves on). Returns true when the window moved.
+   */
+  scrollWith(playheadMs: number, anchorFraction = 0.3): boolean {
+    const span = this.widthPx * this.msPerPx;
+    const before = this.startMs;
+    const target = playheadMs - span * anchorFraction;
+    // a playhead behind the anchor (after a seek back) or off the window pulls the window along too
+    if (target > this.startMs || playheadMs < this.startMs || playheadMs > this.startMs + span) this.startMs = target;
+    this.clampStart();
+    return this.startMs !== before;
+  }
+
+  /** Keep up with the playhead in the given mode (see `follow` and `scrollWith`). */
+  track(playheadMs: number, mode: FollowMode): boolean {
+    return mode === "scroll" ? this.scrollWith(playheadMs) : this.follow(playheadMs);
   }
 
   private clampStart(): void {

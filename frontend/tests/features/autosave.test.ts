@@ -92,4 +92,37 @@ describe("Autosaver", () => {
     expect(s.message).toBe("Not saved: offline");
     expect(s.hasUnsaved).toBe(true);
   });
+
+  it("closed (submitted): edits send nothing any more", async () => {
+    const saves: number[] = [];
+    const timers = new ManualTimers();
+    const s = new Autosaver(async (_r, v) => {
+      saves.push(v);
+      return ann(v + 1);
+    }, 2, () => ({ regions: [] }), 1000, timers);
+    s.touch();
+    s.close("Submitted: read-only");
+    expect(timers.fns.size).toBe(0);
+    s.touch();
+    await s.flush();
+    await s.overwrite(9);
+    expect(await s.saveNow()).toBe(false);
+    expect(saves).toEqual([]);
+    expect([s.state, s.message, s.hasUnsaved]).toEqual(["closed", "Submitted: read-only", false]);
+  });
+
+  it("saveNow sends pending edits at once, without waiting for the debounce", async () => {
+    const saves: number[] = [];
+    const timers = new ManualTimers();
+    const s = new Autosaver(async (_r, v) => {
+      saves.push(v);
+      return ann(v + 1);
+    }, 2, () => ({ regions: [] }), 1000, timers);
+    expect(await s.saveNow()).toBe(false);
+    s.touch();
+    expect(await s.saveNow()).toBe(true);
+    expect(saves).toEqual([2]);
+    expect(timers.fns.size).toBe(0);
+    expect(s.state).toBe("saved");
+  });
 });

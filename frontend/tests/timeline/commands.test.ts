@@ -71,4 +71,19 @@ describe("RegionStore undo/redo", () => {
     s.add({ id: s.newId(), track: "t", time_ms: 1 });
     expect(s.revision).toBe(rev + 1);
   });
+
+  it("read-only: edits, undo and redo change nothing and emit nothing", () => {
+    const s = new RegionStore({ regions: [{ id: "a", track: "t", label: "x", start_ms: 0, end_ms: 10 }] });
+    s.update("a", { label: "y" }, "relabel");
+    s.readOnly = true;
+    const seen: string[] = [];
+    s.on("change", (e) => seen.push(e.label));
+    s.add({ id: "b", track: "t", time_ms: 1 });
+    s.update("a", { label: "z" });
+    s.remove("a");
+    expect(s.undo()).toBe(false);
+    expect(s.redo()).toBe(false);
+    expect(s.result()).toEqual({ regions: [{ id: "a", track: "t", label: "y", start_ms: 0, end_ms: 10 }] });
+    expect(seen).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionFor, buildKeyMap, comboOf, normalizeCombo, parseLabelAction } from "../../src/timeline/keymap";
+import { actionFor, buildKeyMap, comboOf, displayCombo, keyHelp, normalizeCombo, parseLabelAction } from "../../src/timeline/keymap";
 import type { Schema } from "../../src/timeline/types";
 
 const schema: Schema = {
@@ -45,5 +45,52 @@ describe("keyboard map", () => {
   it("parses label actions whose values contain colons", () => {
     expect(parseLabelAction("label:speech:a:b")).toEqual({ track: "speech", value: "a:b" });
     expect(parseLabelAction("undo")).toBeNull();
+  });
+});
+
+describe("keys for saving, help and follow; the generated overlay", () => {
+  it("binds Ctrl/Cmd+S, ? and Shift+F", () => {
+    const m = buildKeyMap(schema);
+    expect(actionFor(m, { key: "s", ctrlKey: true })).toBe("save");
+    expect(actionFor(m, { key: "s", metaKey: true })).toBe("save");
+    expect(actionFor(m, { key: "?", shiftKey: true })).toBe("help");
+    expect(actionFor(m, { key: "F", shiftKey: true })).toBe("follow-toggle");
+    expect(actionFor(m, { key: "f" })).toBeNull();
+  });
+
+  it("lets a relation label's hotkey take the link key without a conflict", () => {
+    const withLinks: Schema = { tracks: [{ name: "links", kind: "relation", labels: [{ value: "refers_to", hotkey: "r" }] }] };
+    const m = buildKeyMap(withLinks);
+    expect(m.conflicts).toEqual([]);
+    expect(actionFor(m, { key: "r" })).toBe("label:links:refers_to");
+  });
+
+  it("still reports a label hotkey that an editor key of another meaning holds", () => {
+    const clash: Schema = { tracks: [{ name: "speech", kind: "segment", labels: [{ value: "loud", hotkey: "r" }] }] };
+    const m = buildKeyMap(clash);
+    expect(m.conflicts).toEqual([{ hotkey: "r", track: "speech", label: "loud", takenBy: "relation" }]);
+    expect(actionFor(m, { key: "r" })).toBe("relation");
+  });
+
+  it("lists every binding once, keys of one action together, labels included", () => {
+    const m = buildKeyMap(schema);
+    const rows = keyHelp(m);
+    const byAction = new Map(rows.map((r) => [r.action, r]));
+    expect(rows.reduce((n, r) => n + r.keys.length, 0)).toBe(m.bindings.size);
+    expect(byAction.get("zoom-in")).toEqual({ action: "zoom-in", keys: ["=", "+"], description: "zoom in" });
+    expect(byAction.get("zoom-out")?.keys).toEqual(["-"]);
+    expect(byAction.get("escape")?.keys).toEqual(["Esc"]);
+    expect(byAction.get("save")?.keys).toEqual(["Ctrl+S"]);
+    expect(byAction.get("redo")?.keys).toEqual(["Ctrl+Shift+Z", "Ctrl+Y"]);
+    expect(byAction.get("follow-toggle")?.keys).toEqual(["Shift+F"]);
+    expect(byAction.get("label:speech:music")).toEqual({ action: "label:speech:music", keys: ["2"], description: "label music (speech)" });
+    expect(rows.every((r) => r.description.length > 0)).toBe(true);
+  });
+
+  it("writes combos for people", () => {
+    expect(displayCombo("space")).toBe("Space");
+    expect(displayCombo("shift+left")).toBe("Shift+←");
+    expect(displayCombo("+")).toBe("+");
+    expect(displayCombo("[")).toBe("[");
   });
 });

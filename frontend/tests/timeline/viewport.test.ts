@@ -51,4 +51,39 @@ describe("Viewport", () => {
     expect(v.follow(99_990)).toBe(true);
     expect(v.startMs).toBe(90_000);
   });
+
+  it("scroll follow keeps the playhead at 30 % of the width once it gets there", () => {
+    const v = new Viewport(60_000);
+    v.setWidth(1000);
+    v.setZoom(10, 0, 0); // 10 s in view
+    expect(v.scrollWith(2000)).toBe(false); // before the anchor: the window waits
+    expect(v.startMs).toBe(0);
+    expect(v.scrollWith(3500)).toBe(true);
+    expect(v.startMs).toBe(500);
+    expect(v.timeToPx(3500)).toBe(300);
+    for (let t = 3500; t <= 20_000; t += 40) v.scrollWith(t);
+    expect(v.timeToPx(20_000 - ((20_000 - 3500) % 40))).toBe(300);
+    v.scrollWith(58_000); // the end of the recording: the window stops at the edge
+    expect(v.startMs).toBe(50_000);
+    expect(v.timeToPx(58_000)).toBe(800);
+  });
+
+  it("scroll follow brings back a playhead that a seek put off the window", () => {
+    const v = new Viewport(60_000);
+    v.setWidth(1000);
+    v.setZoom(10, 30_000, 0);
+    expect(v.scrollWith(5000)).toBe(true);
+    expect(v.startMs).toBe(2000);
+  });
+
+  it("page follow moves the window only when the playhead nears its edge", () => {
+    const v = new Viewport(60_000);
+    v.setWidth(1000);
+    v.setZoom(10, 0, 0);
+    expect(v.track(3500, "page")).toBe(false);
+    expect(v.startMs).toBe(0);
+    expect(v.track(9600, "page")).toBe(true);
+    expect(v.startMs).toBe(8600);
+    expect(v.track(9640, "scroll")).toBe(false); // 9640 is before the scroll anchor (11 600)
+  });
 });

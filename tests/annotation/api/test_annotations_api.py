@@ -57,6 +57,8 @@ def test_stale_version_gets_409_and_keeps_the_newer_save(project, make_items, an
     body = stale.json()
     assert body["current_version"] == 2
     assert body["current"]["result"] == {"regions": [SEGMENT]}
+    assert body["current"]["updated_by"] == "annotator_a"
+    assert body["current"]["updated_at"] == Annotation.objects.get(pk=annotation["id"]).updated_at.isoformat()
     assert Annotation.objects.get(pk=annotation["id"]).result == {"regions": [SEGMENT]}
 
 

@@ -45,9 +45,12 @@ def test_a_jsonl_manifest_creates_items_tasks_and_provenance(project: Project, m
 def test_multipart_media_is_stored_and_queued_with_its_sniffed_kind(project: Project, manager: Any, client_for: Any, tmp_path: Path) -> None:
     data = _wav(tmp_path / "a.wav")
     upload = SimpleUploadedFile("recording.mp4", data, "video/mp4")  # the name lies; the content decides
-    response = client_for(manager).post(f"/api/projects/{project.pk}/import/", {"files": [upload]}, format="multipart")
+    # The schema's span track is drawn on the "transcript" role, so the item brings that stream too.
+    manifest = json.dumps({"streams": [{"role": "media", "upload": "recording.mp4"}, {"role": "transcript", "text": "Hi."}]})
+    response = client_for(manager).post(f"/api/projects/{project.pk}/import/", {"files": [upload], "manifest": manifest},
+                                        format="multipart")
     assert response.status_code == 201, response.content
-    asset = Asset.objects.get()
+    asset = Asset.objects.get(original_name="recording.mp4")
     assert (asset.kind, asset.status, asset.size) == ("audio", "pending", len(data))
     assert asset.original_name == "recording.mp4"
 
@@ -117,3 +120,32 @@ def test_token_auth_round_trip(manager: Any) -> None:
     assert client.get("/api/projects/").status_code == 200
     assert client.delete("/api/auth/token/revoke/").status_code == 204
     assert client.get("/api/projects/").status_code == 401
+
+
+def test_an_item_without_a_stream_role_the_schema_names_is_refused_naming_the_role(
+        project: Project, manager: Any, client_for: Any, tmp_path: Path) -> None:
+    upload = SimpleUploadedFile("recording.wav", _wav(tmp_path / "a.wav"))
+    response = client_for(manager).post(f"/api/projects/{project.pk}/import/", {"files": [upload]}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Item 'recording.wav' has no stream with role 'transcript', which track 'entities' of the schema "
+                  "is drawn on (its streams: media).",
+        "field": "items[0].streams", "missing_role": "transcript"}
+    lines = [{"external_id": "ok", "streams": [{"role": "transcript", "text": "Hi."}]},
+             {"external_id": "wrong-role", "streams": [{"role": "text", "text": "Hi."}]}]
+    response = client_for(manager).post(f"/api/projects/{project.pk}/import/", lines, format="json")
+    assert (response.status_code, response.json()["missing_role"], response.json()["field"]) == (400, "transcript",
+                                                                                              "items[1].streams")
+    assert "Item 'wrong-role' has no stream with role 'transcript'" in response.json()["detail"]
+    assert (Item.objects.count(), Task.objects.count(), Asset.objects.count()) == (0, 0, 0)
+
+
+def test_an_uploaded_file_takes_the_one_role_its_kind_fits(manager: Any, client_for: Any, tmp_path: Path) -> None:
+    from annotation.services.projects import project_create
+
+    schema = {"tracks": [{"name": "speech", "kind": "segment", "stream": "mic", "labels": [{"value": "speech"}]}]}
+    project = project_create(user=manager, name="Audio only", schema=schema, overlap=1)
+    upload = SimpleUploadedFile("recording.wav", _wav(tmp_path / "a.wav"))
+    response = client_for(manager).post(f"/api/projects/{project.pk}/import/", {"files": [upload]}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert list(Item.objects.get().streams.values_list("role", flat=True)) == ["mic"]

@@ -30,7 +30,7 @@ OUTSIDE = ("line 1.streams[0].key: outside this project's import source 'imports
 
 
 def _import(client: Any, project: Project, key: str) -> Any:
-    line = json.dumps({"external_id": "x", "streams": [{"role": "media", "key": key}]})
+    line = json.dumps({"external_id": "x", "streams": [{"role": "transcript", "key": key}]})
     return client.post(f"/api/projects/{project.pk}/import/", {"items": [json.loads(line)]}, format="json")
 
 

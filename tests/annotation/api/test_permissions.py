@@ -18,7 +18,7 @@ ENDPOINTS = [
     ("patch", "/api/projects/{p}/", {"instructions": "new"}, (404, 403, 403, 200)),
     ("get", "/api/projects/{p}/members/", None, (404, 200, 200, 200)),
     ("post", "/api/projects/{p}/members/", {"username": "outsider", "role": "annotator"}, (404, 403, 403, 201)),
-    ("post", "/api/projects/{p}/import/", [{"streams": [{"role": "t", "text": "hi"}]}], (404, 403, 403, 201)),
+    ("post", "/api/projects/{p}/import/", [{"streams": [{"role": "transcript", "text": "hi"}]}], (404, 403, 403, 201)),
     ("get", "/api/projects/{p}/tasks/", None, (404, 200, 200, 200)),
     ("post", "/api/projects/{p}/next/", None, (404, 200, 200, 200)),
     ("get", "/api/tasks/{t}/", None, (404, 404, 200, 200)),

@@ -110,7 +110,8 @@ def test_the_asset_of_a_finished_upload_can_be_imported_as_an_item(project, mana
     upload = _start(client, project, len(wav))
     asset_id = _patch(client, upload["url"], 0, wav).json()["asset"]["id"]
     response = client.post(f"/api/projects/{project.pk}/import/",
-                           [{"external_id": "long", "streams": [{"role": "mic", "asset": asset_id}]}], format="json")
+                           [{"external_id": "long", "streams": [{"role": "mic", "asset": asset_id},
+                                                                {"role": "transcript", "text": "Hi."}]}], format="json")
     assert response.status_code == 201
     assert response.json()["items"] == 1
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import tgt
 from praatio import textgrid
 
 from datasets.exports.praat import assign_lanes
@@ -37,7 +38,8 @@ def _time_regions(record: dict[str, Any], kinds: dict[str, str]) -> set[tuple[st
                 out.add((ann["kind"], ann["annotator"], r["track"], r["time_ms"], r["time_ms"], r["label"]))
             elif kind in ("segment", "transcript"):
                 value = r["text"] if kind == "transcript" else r["label"]
-                out.add((ann["kind"], ann["annotator"], r["track"], r["start_ms"], r["end_ms"], value))
+                # a line break in a text is written as one space (tgt reads one line per field)
+                out.add((ann["kind"], ann["annotator"], r["track"], r["start_ms"], r["end_ms"], value.replace("\n", " ")))
     return out
 
 
@@ -93,3 +95,13 @@ def test_every_time_region_is_in_the_textgrids_and_the_reader_returns_them(
     back = read_back("textgrid", data, schema)
     assert [_time_regions(r, kinds) for r in back] == [_time_regions(r, kinds) for r in records]
     assert [(r["external_id"], r["duration_ms"]) for r in back] == [("clip 007", 6000), ("clip-008", 3000)]
+
+
+def test_texts_with_line_breaks_open_in_tgt(
+        schema: dict[str, Any], records: list[dict[str, Any]], export: Callable[..., bytes], tmp_path: Path) -> None:
+    data = export("textgrid", schema, records)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        (tmp_path / "sparse.TextGrid").write_bytes(zf.read("clip-008.TextGrid"))
+    grid = tgt.io.read_textgrid(str(tmp_path / "sparse.TextGrid"), encoding="utf-8", include_empty_intervals=False)
+    words = grid.get_tier_by_name("words/human/ann_a")
+    assert [(_ms(a.start_time), _ms(a.end_time), a.text) for a in words.annotations] == [(500, 1250, "one two")]

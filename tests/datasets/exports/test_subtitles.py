@@ -73,3 +73,22 @@ def test_subtitle_readers_give_back_the_transcript_regions(
                    [(r["track"], r["start_ms"], r["end_ms"], r["text"]) for r in regions]
             if fmt == "webvtt":
                 assert [r["id"] for r in got[key]] == [r["id"] for r in regions]
+
+
+def test_tracks_without_transcript_regions_get_no_file_and_a_note(
+        schema: dict[str, Any], records: list[dict[str, Any]], export: Callable[..., bytes]) -> None:
+    # a pre-label run that found speech but wrote no words: its transcript track is empty
+    records[1]["annotations"].append({"annotator": "vad", "kind": "prediction", "regions": [
+        {"id": "v1", "track": "speech", "label": "speech", "start_ms": 0, "end_ms": 900}]})
+    for fmt, ext in (("srt", "srt"), ("webvtt", "vtt")):
+        notes: list[str] = []
+        data = export(fmt, schema, records, notes=notes)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = zf.namelist()
+            assert f"clip-008/prediction/vad/words.{ext}" not in names
+            assert len(names) == 6
+            for name in names:
+                body = zf.read(name)
+                parsed = webvtt.from_buffer(io.StringIO(body.decode()), format=ext)
+                assert len(parsed.captions) >= 1, name
+        assert notes == [f"clip-008/prediction/vad/words.{ext}: no transcript regions, no file written"]

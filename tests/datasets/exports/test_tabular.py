@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from datasets.exports.tabular import COLUMNS
 
 
@@ -76,3 +78,20 @@ def test_csv_reads_back_the_raw_values_and_json_formats_keep_them_raw(
     line = json.loads(export("jsonl", schema, records).decode().splitlines()[0])
     assert line["external_id"] == "=cmd|' /C calc'!A0"
     assert [r.get("text") for r in line["annotations"][0]["regions"]][:len(HOSTILE_TEXTS)] == HOSTILE_TEXTS
+
+
+def test_millisecond_columns_stay_integers_next_to_empty_cells(
+        schema: dict[str, Any], records: list[dict[str, Any]], export: Callable[..., bytes]) -> None:
+    # a region whose times arrived as JSON floats (1200.0) must still be written as 1200
+    records[1]["annotations"][0]["regions"][0].update(start_ms=1200.0, end_ms=2999.6)
+    data = export("csv", schema, records)
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    x1 = next(row for row in rows if row["region_id"] == "x1")
+    assert (x1["start_ms"], x1["end_ms"], x1["time_ms"]) == ("1200", "3000", "")
+    ints = {f: "Int64" for f in ("start_ms", "end_ms", "time_ms", "start_char", "end_char")}
+    frame = pd.read_csv(io.BytesIO(data), dtype=ints, keep_default_na=False, na_values={f: [""] for f in ints})
+    x1_row = frame[frame["region_id"] == "x1"].iloc[0]
+    assert (int(x1_row["start_ms"]), int(x1_row["end_ms"])) == (1200, 3000)
+    assert pd.isna(x1_row["time_ms"])
+    assert frame["start_ms"].dropna().map(lambda v: isinstance(v, int) or float(v).is_integer()).all()
+    assert str(frame["start_ms"].dtype) == "Int64"

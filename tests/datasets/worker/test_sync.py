@@ -99,7 +99,8 @@ def test_an_item_built_from_ready_uploads_gets_its_sync_check_at_import(project:
     assert Asset.objects.filter(pk__in=asset_ids, status="ready").count() == 2
 
     line = {"external_id": "interview", "streams": [{"role": "camera", "asset": asset_ids[0]},
-                                                    {"role": "lapel", "asset": asset_ids[1]}]}
+                                                    {"role": "lapel", "asset": asset_ids[1]},
+                                                    {"role": "transcript", "text": "Hi."}]}  # the schema's span role
     manifest = SimpleUploadedFile("items.jsonl", json.dumps(line).encode(), "application/jsonl")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/api/projects/{project.pk}/import/", {"manifest": manifest}, format="multipart")

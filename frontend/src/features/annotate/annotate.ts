@@ -3,6 +3,7 @@ import type { Annotation, Boot } from "../../api/types";
 import { clear, h } from "../../dom";
 import type { Region } from "../../timeline/types";
 import { Autosaver } from "./autosave";
+import { describeConflict } from "./conflict";
 import { Shell, TIMED_KINDS } from "./shell";
 import { Suggestions } from "./suggestions";
 import type { Lane } from "./workbench";
@@ -88,6 +89,7 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
       }
       return a === "accept" || a === "reject";
     },
+    onSave: () => void saveNow(),
   });
 
   const lanes: Lane[] = project.schema.tracks
@@ -110,33 +112,63 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
     if (e.label !== "load") saver.touch();
   });
   saver.on("conflict", (e) => showConflict(e.error));
+  const reloadPage = (): void => window.location.reload();
   const showConflict = (err: ConflictError): void => {
     clear(shell.bannerSlot);
-    const banner = h(
-      "div",
-      { class: "conflict-banner", testid: "conflict-banner", role: "alert" },
-      h("strong", { text: `Someone else saved this annotation (version ${err.currentVersion}).` }),
-      " Your changes are not saved until you choose.",
-      h("button", {
-        testid: "conflict-reload", text: "Reload their version",
+    const view = describeConflict(err, boot.user.username);
+    if (view.kind === "submitted") {
+      // nothing can be written any more: stop autosave and the tools before saying so
+      saver.close("Not saved: submitted");
+      shell.wb.setReadOnly(view.title);
+      submitBtn.textContent = "Submitted ✓";
+      submitBtn.disabled = true;
+      root.classList.add("read-only");
+    }
+    const lost = view.kind === "submitted" ? " Your last changes were not saved; reload to see the submitted version." : " Your changes are not saved until you choose.";
+    const buttons: Record<(typeof view.choices)[number], HTMLElement> = {
+      "take-theirs": h("button", {
+        testid: "conflict-reload", text: "Load the newer version",
         onclick: () => {
-          // `current` is the server's annotation; accept a bare result too
-          const cur = err.current as unknown as { result?: { regions: Region[] }; regions?: Region[] } | null;
-          const result = cur?.result ?? (cur?.regions ? { regions: cur.regions } : null);
-          if (result) shell.store.reset(result);
+          if (view.theirs) shell.store.reset(view.theirs);
           saver.takeTheirs(err.currentVersion);
           clear(shell.bannerSlot);
         },
       }),
-      h("button", {
+      "keep-mine": h("button", {
         testid: "conflict-keep", class: "danger", text: "Keep mine and overwrite",
         onclick: async () => {
           clear(shell.bannerSlot);
           await saver.overwrite(err.currentVersion);
         },
       }),
+      "reload-page": h("button", { testid: "conflict-reload-page", text: "Reload", onclick: reloadPage }),
+    };
+    const banner = h(
+      "div",
+      { class: "conflict-banner", testid: "conflict-banner", role: "alert", "data-kind": view.kind },
+      h("strong", { text: view.title }),
+      lost,
+      ...view.choices.map((c) => buttons[c]),
     );
     shell.bannerSlot.append(banner);
+  };
+  /** Submitted: shown as it is, with tools off and autosave stopped, and a banner that says so. */
+  const readOnly = (version: number): void => {
+    const why = `This annotation is submitted (version ${version}); it is read-only.`;
+    saver.close("Submitted: read-only");
+    shell.wb.setReadOnly(why);
+    root.classList.add("read-only");
+    submitBtn.disabled = true;
+    submitBtn.textContent = "Submitted ✓";
+    clear(shell.bannerSlot);
+    shell.bannerSlot.append(h("div", { class: "readonly-banner", testid: "readonly-banner", role: "status" }, h("strong", { text: why }), " Your work is with the reviewers; pick the next task to go on."));
+  };
+  if (annotation.status === "submitted") readOnly(annotation.version);
+  const saveNow = async (): Promise<void> => {
+    if (saver.state === "closed") return shell.wb.status("This annotation is submitted: nothing to save");
+    if (saver.state === "conflict") return shell.wb.status("Resolve the conflict above first");
+    const sent = await saver.saveNow();
+    shell.wb.status(sent ? `Saved (version ${saver.version})` : saver.state === "saved" ? `Nothing to save: version ${saver.version} holds every change` : saver.message);
   };
   window.addEventListener("beforeunload", (e) => {
     if (saver.hasUnsaved) {
@@ -160,7 +192,7 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
       if (saver.state === "conflict") return;
       const a = await api.submitAnnotation(annotation.id, saver.version);
       annotation.status = a?.status ?? "submitted";
-      submitBtn.textContent = "Submitted ✓";
+      readOnly(a?.version ?? saver.version + 1);
       shell.wb.status("Submitted");
     } catch (e) {
       fail(e);

@@ -3,7 +3,7 @@ import type { Annotation } from "../../api/types";
 import { Emitter } from "../../timeline/emitter";
 import type { Result } from "../../timeline/types";
 
-export type SaveState = "saved" | "dirty" | "saving" | "error" | "conflict";
+export type SaveState = "saved" | "dirty" | "saving" | "error" | "conflict" | "closed";
 
 export interface AutosaveEvents {
   state: { state: SaveState; version: number; message: string };
@@ -51,7 +51,7 @@ export class Autosaver {
 
   /** Note an edit: (re)start the debounce timer. */
   touch(): void {
-    if (this.state === "conflict") return;
+    if (this.state === "conflict" || this.state === "closed") return;
     this.pending = true;
     this.setState("dirty", "Unsaved changes");
     if (this.timer !== null) this.timers.clear(this.timer);
@@ -68,7 +68,7 @@ export class Autosaver {
       this.timer = null;
     }
     if (this.inflight) await this.inflight;
-    if (!this.pending || this.state === "conflict") return;
+    if (!this.pending || this.state === "conflict" || this.state === "closed") return;
     this.pending = false;
     this.setState("saving", "Saving…");
     this.inflight = this.save(this.getResult(), this.version, keepalive)
@@ -102,10 +102,30 @@ export class Autosaver {
 
   /** Conflict resolution: write ours over the server's `version`. */
   async overwrite(version: number): Promise<void> {
+    if (this.state === "closed") return;
     this.version = version;
     this.pending = true;
     this.state = "dirty";
     await this.flush();
+  }
+
+  /**
+   * The annotation can no longer be written (submitted): stop for good. Pending edits are dropped,
+   * since every further PUT would only be refused.
+   */
+  close(message: string): void {
+    if (this.timer !== null) this.timers.clear(this.timer);
+    this.timer = null;
+    this.pending = false;
+    this.setState("closed", message);
+  }
+
+  /** Save at once (Ctrl+S): true when a save went out and the server took it. */
+  async saveNow(): Promise<boolean> {
+    if (!this.pending || this.state === "conflict" || this.state === "closed") return false;
+    const before = this.version;
+    await this.flush();
+    return this.version !== before;
   }
 
   get hasUnsaved(): boolean {

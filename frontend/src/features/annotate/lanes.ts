@@ -66,8 +66,9 @@ export class LanesView {
     wb.events.on("viewport", () => this.requestDraw());
     wb.events.on("mark", () => this.requestDraw());
     wb.clock.on("time", (e) => {
+      // playing: scroll with the playhead (or page); a seek only brings it back into view
       if (wb.clock.playing || e.seeking) {
-        if (wb.viewport.follow(e.timeMs)) wb.viewportChanged();
+        if (wb.viewport.track(e.timeMs, wb.clock.playing && !e.seeking ? wb.followMode : "page")) wb.viewportChanged();
       }
       this.placePlayhead();
       this.drawOverview();
@@ -332,12 +333,12 @@ export class LanesView {
     const ms = this.timeAt(e, v.canvas);
     const hit = this.hitTest(e, v);
     if (wb.relationFrom) {
-      if (hit) document.dispatchEvent(new CustomEvent("tandem:relation-target", { detail: { layer: hit.layer, id: hit.region.id } }));
+      if (hit) wb.events.emit("relation-target", { layer: hit.layer, id: hit.region.id });
       return;
     }
     const editable = v.lane.layers.find((l) => l.editable);
     if (hit) {
-      wb.select({ layer: hit.layer, id: hit.region.id });
+      wb.select({ layer: hit.layer, id: hit.region.id }, "click");
       if (hit.layer.editable) {
         const r = hit.region;
         if (typeof r.start_ms === "number" && typeof r.end_ms === "number") {
@@ -417,7 +418,7 @@ export class LanesView {
       }
       const a = Math.min(d.startMs, d.curMs);
       const b = Math.max(d.startMs, d.curMs);
-      document.dispatchEvent(new CustomEvent("tandem:create-segment", { detail: { track: d.lane.track.name, start: a, end: b } }));
+      wb.events.emit("create-segment", { track: d.lane.track.name, start: a, end: b });
       this.requestDraw();
       return;
     }

@@ -10,6 +10,8 @@ import { MediaSync, type MediaStreamSpec } from "../../timeline/player";
 import type { Region, Result, Track } from "../../timeline/types";
 import { Viewport } from "../../timeline/viewport";
 import { FilmstripView } from "./filmstrip";
+import { KeysOverlay } from "./keysoverlay";
+import { buildToolbar } from "./toolbar";
 import { HEADER_PX, LanesView } from "./lanes";
 import { SidePanel, type SidePanelHooks } from "./sidepanel";
 import { TextPane, TranscriptView } from "./transcript";
@@ -30,6 +32,8 @@ export interface ShellOptions {
   hooks: SidePanelHooks;
   /** Mode-specific keys (accept / reject) before the shared ones. */
   onAction?: (a: Action) => boolean;
+  /** Ctrl/Cmd+S: save now (annotate); absent where nothing is saved by hand. */
+  onSave?: () => void;
 }
 
 /**
@@ -45,6 +49,8 @@ export class Shell {
   readonly keymap: KeyMap;
   readonly bannerSlot: HTMLElement;
   readonly statusEl: HTMLElement;
+  readonly keysOverlay: KeysOverlay;
+  private followBtn: HTMLButtonElement;
   private timeEl: HTMLElement;
   private frameEl: HTMLElement;
   private playBtn: HTMLButtonElement;
@@ -64,30 +70,25 @@ export class Shell {
     this.wb = new Workbench(this.clock, viewport, this.store, o.project.schema);
     this.keymap = buildKeyMap(o.project.schema);
     this.lanesView = new LanesView(this.wb);
-    this.side = new SidePanel(this.wb, o.hooks);
+    this.side = new SidePanel(this.wb, o.hooks, this.keymap);
+    this.keysOverlay = new KeysOverlay(this.keymap);
+    this.followBtn = h("button", { testid: "follow-mode", title: "Playhead follow while playing (Shift+F)", onclick: () => this.run("follow-toggle") });
+    this.showFollow();
     this.bannerSlot = h("div", { class: "banner-slot" });
     this.statusEl = h("div", { class: "statusline", testid: "status" });
     this.timeEl = h("span", { class: "time", testid: "time", text: formatMs(0) });
     this.frameEl = h("span", { class: "frame", testid: "frame" });
     this.playBtn = h("button", { class: "play", testid: "play", title: "Play / pause (Space)", text: "▶", onclick: () => this.clock.toggle() });
     this.wb.events.on("status", (e) => (this.statusEl.textContent = e.message));
-    if (this.keymap.conflicts.length) {
-      this.wb.status(`Hotkeys taken by editor keys: ${this.keymap.conflicts.map((c) => `${c.hotkey} (${c.track}/${c.label})`).join(", ")}`);
-    }
+    // Schema hotkeys an editor key holds are listed in the `?` overlay, not pushed at every annotator.
     this.clock.on("time", (e) => this.onTime(e.timeMs));
     this.clock.on("play", () => (this.playBtn.textContent = "❚❚"));
     this.clock.on("pause", () => (this.playBtn.textContent = "▶"));
     document.addEventListener("keydown", (e) => this.onKey(e));
-    document.addEventListener("tandem:label", (e) => {
-      const d = (e as CustomEvent<{ track: string; value: string }>).detail;
-      this.labelAction(d.track, d.value);
-    });
-    document.addEventListener("tandem:action", (e) => this.run((e as CustomEvent<Action>).detail));
-    document.addEventListener("tandem:create-segment", (e) => {
-      const d = (e as CustomEvent<{ track: string; start: number; end: number }>).detail;
-      this.createSegment(d.track, d.start, d.end);
-    });
-    document.addEventListener("tandem:relation-target", (e) => this.finishRelation((e as CustomEvent<Selection>).detail));
+    this.wb.events.on("pick-label", (d) => this.labelAction(d.track, d.value));
+    this.wb.events.on("action", (d) => this.run(d.action));
+    this.wb.events.on("create-segment", (d) => this.createSegment(d.track, d.start, d.end));
+    this.wb.events.on("relation-target", (d) => this.finishRelation(d));
   }
 
   /** Build the page; resolves when media indexes are loaded. */
@@ -97,7 +98,15 @@ export class Shell {
     const videoStream = streams.find((s) => s.kind === "video" && s.asset);
     const audioStreams = streams.filter((s) => s.kind === "audio" && s.asset);
     const textStreams = streams.filter((s) => s.kind === "text");
-    const toolbar = this.toolbar();
+    const toolbar = buildToolbar({
+      run: (a) => this.run(a),
+      clock: this.clock,
+      wb: this.wb,
+      transport: [this.playBtn, this.timeEl, this.frameEl],
+      followBtn: this.followBtn,
+      title: `${this.o.project.name} · ${this.o.task.item.external_id || `item ${this.o.task.item.id}`}`,
+      actions: this.o.toolbarActions,
+    });
     const media = h("div", { class: "media" });
     const texts = h("div", { class: "texts" });
     const timelineBox = h("div", { class: "timeline-box" });
@@ -108,6 +117,7 @@ export class Shell {
       toolbar,
       h("div", { class: "workspace" }, h("div", { class: "upper" }, media, texts), timelineBox, this.statusEl),
       this.side.el,
+      this.keysOverlay.el,
     );
     const specs: MediaStreamSpec[] = [];
     if (videoStream) {
@@ -178,51 +188,28 @@ export class Shell {
     void HEADER_PX;
   }
 
-  private toolbar(): HTMLElement {
-    const rate = h("select", { testid: "rate", title: "Playback rate" });
-    for (const r of [0.5, 0.75, 1, 1.25, 1.5, 2]) {
-      const o = h("option", { value: String(r), text: `${r}×` });
-      if (r === 1) o.selected = true;
-      rate.append(o);
-    }
-    rate.addEventListener("change", () => this.clock.setRate(Number(rate.value)));
-    const btn = (testid: string, text: string, title: string, fn: () => void): HTMLButtonElement => h("button", { testid, text, title, onclick: fn });
-    return h(
-      "header",
-      { class: "toolbar" },
-      h("div", { class: "tb-group" },
-        btn("frame-prev", "‹", "Previous frame (←)", () => this.run("frame-prev")),
-        this.playBtn,
-        btn("frame-next", "›", "Next frame (→)", () => this.run("frame-next")),
-        this.timeEl,
-        this.frameEl,
-        rate,
-        btn("loop", "⟲", "Loop selected region (l)", () => this.run("loop")),
-      ),
-      h("div", { class: "tb-group" },
-        btn("zoom-out", "−", "Zoom out", () => this.run("zoom-out")),
-        btn("zoom-fit", "Fit", "Whole recording", () => { this.wb.viewport.fitAll(); this.wb.viewportChanged(); }),
-        btn("zoom-in", "+", "Zoom in", () => this.run("zoom-in")),
-        btn("undo", "↶", "Undo (Ctrl+Z)", () => this.run("undo")),
-        btn("redo", "↷", "Redo (Ctrl+Shift+Z)", () => this.run("redo")),
-      ),
-      h("div", { class: "tb-title", text: `${this.o.project.name} · ${this.o.task.item.external_id || `item ${this.o.task.item.id}`}` }),
-      h("div", { class: "tb-group tb-right" }, ...this.o.toolbarActions),
-    );
-  }
-
   private onTime(ms: number): void {
     this.timeEl.textContent = formatMs(ms);
     if (this.wb.frames) this.frameEl.textContent = `frame ${this.wb.frames.frameAt(ms)}`;
   }
 
   private onKey(e: KeyboardEvent): void {
-    if (isTypingTarget(e.target) && e.key !== "Escape") return;
     const a = actionFor(this.keymap, e);
+    // while typing, only Esc and Ctrl+S reach the editor (the browser's "save page" never should)
+    if (isTypingTarget(e.target) && a !== "escape" && a !== "save") return;
     if (!a) return;
     e.preventDefault();
     this.run(a);
   }
+
+  private showFollow(): void {
+    const scroll = this.wb.followMode === "scroll";
+    this.followBtn.textContent = scroll ? "Follow: scroll" : "Follow: page";
+    this.followBtn.dataset.mode = this.wb.followMode;
+  }
+
+  /** Actions that would change the annotation, refused with a word when it is read-only. */
+  private static readonly EDITS = new Set<Action>(["mark-in", "mark-out", "add-point", "undo", "redo", "relation", "delete"]);
 
   /** Run an editor action (from a key, a button or a custom event). */
   run(a: Action): void {
@@ -230,6 +217,10 @@ export class Shell {
     const wb = this.wb;
     const c = this.clock;
     const label = parseLabelAction(a);
+    if (this.wb.readOnly && (label || Shell.EDITS.has(a))) {
+      this.wb.status("This annotation is submitted: it is read-only");
+      return;
+    }
     if (label) {
       this.labelAction(label.track, label.value);
       return;
@@ -256,7 +247,21 @@ export class Shell {
         if (s && s.layer.editable) this.store.remove(s.id);
         break;
       }
+      case "save":
+        if (this.o.onSave) this.o.onSave();
+        else wb.status("Nothing here is saved by hand");
+        break;
+      case "help": this.keysOverlay.toggle(); break;
+      case "follow-toggle":
+        wb.setFollow(wb.followMode === "scroll" ? "page" : "scroll");
+        this.showFollow();
+        wb.status(wb.followMode === "scroll" ? "While playing, the view scrolls with the playhead" : "While playing, the view turns a page at a time");
+        break;
       case "escape":
+        if (this.keysOverlay.open) {
+          this.keysOverlay.hide();
+          break;
+        }
         wb.markIn = null;
         wb.relationFrom = null;
         wb.events.emit("mark", { inMs: null });
@@ -348,9 +353,14 @@ export class Shell {
       }
     }
     wb.setActive(track.name, value);
-    const s = wb.selection;
-    const r = s && s.layer.editable ? this.store.get(s.id) : undefined;
-    if (r && r.track === track.name && r.label !== value) this.store.update(r.id, { label: value }, "relabel");
+    // Picking a label sets the label of the next region. Only a region the annotator clicked is
+    // relabeled, with a message and one undo step: never the one just drawn, never silently.
+    const r = wb.relabelTarget(track.name, value);
+    if (r) {
+      const was = r.label ?? "no label";
+      this.store.update(r.id, { label: value }, "relabel");
+      wb.status(`Relabeled ${was} → ${value} (Ctrl+Z undoes)`);
+    } else if (track.kind === "segment" || track.kind === "point" || track.kind === "box") wb.status(`Next region: ${value}`);
     else if (track.kind === "span") wb.status("Select text in the text pane, then press the label key");
     else if (track.kind === "relation") this.startRelation();
   }

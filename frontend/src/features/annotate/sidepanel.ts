@@ -1,6 +1,8 @@
 import { clear, formatMs, h } from "../../dom";
 import { labelColor } from "../../timeline/colors";
+import type { KeyMap } from "../../timeline/keymap";
 import type { AttributeValue, Region } from "../../timeline/types";
+import { keysTable } from "./keysoverlay";
 import type { Workbench } from "./workbench";
 
 export interface SidePanelHooks {
@@ -20,6 +22,7 @@ export class SidePanel {
   constructor(
     private wb: Workbench,
     private hooks: SidePanelHooks,
+    private keymap: KeyMap,
   ) {
     this.palette = h("div", { class: "sp-section", testid: "label-palette" });
     this.details = h("div", { class: "sp-section", testid: "region-panel" });
@@ -62,7 +65,7 @@ export class SidePanel {
               testid,
               "data-track": track.name,
               title: l.hotkey ? `hotkey ${l.hotkey}` : "",
-              onclick: () => document.dispatchEvent(new CustomEvent("tandem:label", { detail: { track: track.name, value: l.value } })),
+              onclick: () => this.wb.events.emit("pick-label", { track: track.name, value: l.value }),
             },
             h("span", { class: "swatch", style: `background:${labelColor(track, l.value)}` }),
             l.value,
@@ -164,7 +167,7 @@ export class SidePanel {
     const actions = h("div", { class: "sp-actions" });
     if (editable) {
       actions.append(
-        h("button", { testid: "relation-start", text: "Link (r)", onclick: () => document.dispatchEvent(new CustomEvent("tandem:action", { detail: "relation" })) }),
+        h("button", { testid: "relation-start", text: "Link (r)", onclick: () => this.wb.events.emit("action", { action: "relation" }) }),
         h("button", { testid: "delete-region", class: "danger", text: "Delete", onclick: () => store.remove(region.id) }),
       );
     }
@@ -172,25 +175,14 @@ export class SidePanel {
     this.details.append(actions);
   }
 
+  /** The legend, open, built from the key map like the `?` overlay (so it lists =, -, Esc and the rest). */
   private keysHelp(): HTMLElement {
-    const rows: [string, string][] = [
-      ["Space", "play / pause"],
-      ["← →", "±1 frame"],
-      ["Shift+← →", "±1 s"],
-      ["[ ]", "mark in / out → segment"],
-      [".", "point at playhead"],
-      ["r", "link selected to next click"],
-      ["l", "loop selected region"],
-      ["a / x", "accept / reject suggestion"],
-      ["Ctrl+Z / Ctrl+Shift+Z", "undo / redo"],
-      ["Del", "delete selected"],
-      ["Ctrl+wheel", "zoom timeline"],
-    ];
     return h(
       "details",
-      { class: "sp-section sp-keys" },
-      h("summary", { text: "Keyboard" }),
-      h("table", {}, ...rows.map(([k, d]) => h("tr", {}, h("td", {}, h("kbd", { text: k })), h("td", { text: d })))),
+      { class: "sp-section sp-keys", testid: "keys-legend", open: true },
+      h("summary", { text: "Keyboard (? for all)" }),
+      keysTable(this.keymap),
+      h("p", { class: "muted", text: "Ctrl+wheel zooms the timeline" }),
     );
   }
 }

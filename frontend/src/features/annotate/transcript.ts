@@ -79,13 +79,13 @@ export class TranscriptView {
     if (!rowEl || !this.layer) return;
     const id = rowEl.dataset.id as string;
     if (this.wb.relationFrom) {
-      document.dispatchEvent(new CustomEvent("tandem:relation-target", { detail: { layer: this.layer, id } }));
+      this.wb.events.emit("relation-target", { layer: this.layer, id });
       return;
     }
     if (t.classList.contains("tr-word")) {
       this.wb.clock.seek(Number(t.dataset.start));
     } else {
-      this.wb.select({ layer: this.layer, id });
+      this.wb.select({ layer: this.layer, id }, "click");
     }
   }
 
@@ -192,9 +192,9 @@ export class TextPane {
     if (!region) return;
     const ownLayer = this.wb.ownLayer(region.track);
     if (this.wb.relationFrom) {
-      document.dispatchEvent(new CustomEvent("tandem:relation-target", { detail: { layer: ownLayer, id } }));
+      this.wb.events.emit("relation-target", { layer: ownLayer, id });
       return;
     }
-    this.wb.select({ layer: ownLayer, id });
+    this.wb.select({ layer: ownLayer, id }, "click");
   }
 }

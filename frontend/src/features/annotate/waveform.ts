@@ -170,6 +170,7 @@ export class WaveformView {
             }
           });
           this.wb.events.on("viewport", () => this.sync());
+          this.placeOverview(peaks);
           this.sync();
           this.zoomBox.dataset.waveformLevel = String(level);
           this.zoomBox.dataset.waveform = "ready";
@@ -177,6 +178,27 @@ export class WaveformView {
         },
       );
     });
+  }
+
+  /**
+   * The overview spans the whole timeline: its box sits at the stream's offset with the stream's
+   * share of the duration (all of the width for a stream as long as the item), and is refitted
+   * whenever the box changes size, since peaks.js otherwise keeps the width it had at start and
+   * its playhead no longer matches the clock.
+   */
+  private placeOverview(peaks: PeaksInstance): void {
+    const total = Math.max(1, this.wb.clock.durationMs);
+    const assetMs = peaks.getWaveformData().duration * 1000;
+    const left = Math.min(100, Math.max(0, (this.src.offsetMs / total) * 100));
+    this.overviewEl.style.marginLeft = `${left}%`;
+    this.overviewEl.style.width = `${Math.min(100 - left, (assetMs / total) * 100)}%`;
+    let width = -1;
+    new ResizeObserver(() => {
+      const w = this.overviewEl.clientWidth;
+      if (w === width) return;
+      width = w;
+      peaks.views.getView("overview")?.fitToContainer();
+    }).observe(this.overviewEl);
   }
 
   private fail(message: string): void {

@@ -6,7 +6,8 @@ import type { FrameIndex } from "../../timeline/frames";
 import { LaneIndex } from "../../timeline/laneindex";
 import { snapTime, type SnapTargets } from "../../timeline/snap";
 import type { Region, Schema, Track } from "../../timeline/types";
-import type { Viewport } from "../../timeline/viewport";
+import type { Action } from "../../timeline/keymap";
+import type { FollowMode, Viewport } from "../../timeline/viewport";
 
 /** A set of regions drawn in a lane: the editable annotation, suggestions, or another annotator's version. */
 export interface Layer {
@@ -34,10 +35,23 @@ export interface Selection {
   id: string;
 }
 
+/**
+ * How a selection came about. Only a region the annotator clicked is a target for the next label
+ * pick; one selected because it was just created (or accepted) is shown, never relabeled silently.
+ */
+export type SelectHow = "click" | "auto";
+
 export interface WorkbenchEvents {
   viewport: null;
   select: { selection: Selection | null };
   redraw: null;
+  /** Requests from views to the shell (label picked, action button, drawn segment, link target). */
+  "pick-label": { track: string; value: string };
+  action: { action: Action };
+  "create-segment": { track: string; start: number; end: number };
+  "relation-target": Selection;
+  follow: { mode: FollowMode };
+  readonly: { readOnly: boolean; reason: string };
   active: { track: string; label: string | undefined };
   status: { message: string };
   mark: { inMs: number | null };
@@ -50,6 +64,11 @@ export interface WorkbenchEvents {
 export class Workbench {
   readonly events = new Emitter<WorkbenchEvents>();
   selection: Selection | null = null;
+  selectedBy: SelectHow = "auto";
+  /** While playing, the window scrolls with the playhead (or pages, the older way). */
+  followMode: FollowMode = "scroll";
+  /** A submitted annotation: shown, never changed. */
+  readOnly = false;
   active: { track: string; label: string | undefined } | null = null;
   lanes: Lane[] = [];
   frames: FrameIndex | null = null;
@@ -79,12 +98,16 @@ export class Workbench {
   /** The editable layer of one track (regions of the store on that track, cached per revision). */
   ownLayer(track: string): Layer {
     let layer = this.ownLayers.get(track);
+    const wb = this;
     if (!layer) {
       let cache: { rev: number; regions: Region[] } = { rev: -1, regions: [] };
       layer = {
         key: `own:${track}`,
         style: "own",
-        editable: true,
+        // a getter: the whole surface turns read-only at once when the annotation is submitted
+        get editable() {
+          return !wb.readOnly;
+        },
         testidPrefix: "region-",
         revision: () => this.store.revision,
         regions: () => {
@@ -121,8 +144,9 @@ export class Workbench {
     return sel.layer.regions().find((r) => r.id === sel.id) ?? null;
   }
 
-  select(sel: Selection | null): void {
+  select(sel: Selection | null, how: SelectHow = "auto"): void {
     this.selection = sel;
+    this.selectedBy = sel ? how : "auto";
     this.events.emit("select", { selection: sel });
     this.events.emit("redraw", null);
   }
@@ -148,6 +172,34 @@ export class Workbench {
   stepFrames(n: number): void {
     if (this.frames) this.clock.seek(this.frames.step(this.clock.timeMs, n));
     else this.clock.seek(this.clock.timeMs + 40 * n);
+  }
+
+  /**
+   * The region a label pick on `track` relabels: the selected one of this annotation, if the
+   * annotator selected it by clicking and it has another label; else none (the pick only sets
+   * the label of the next region).
+   */
+  relabelTarget(track: string, value: string): Region | undefined {
+    const s = this.selection;
+    if (!s || !s.layer.editable || this.selectedBy !== "click") return undefined;
+    const r = this.store.get(s.id);
+    return r && r.track === track && r.label !== value ? r : undefined;
+  }
+
+  setFollow(mode: FollowMode): void {
+    this.followMode = mode;
+    this.events.emit("follow", { mode });
+  }
+
+  /** Make the editable layers read-only (submitted) for good; views redraw without edit affordances. */
+  setReadOnly(reason: string): void {
+    this.readOnly = true;
+    this.store.readOnly = true;
+    this.markIn = null;
+    this.relationFrom = null;
+    this.events.emit("readonly", { readOnly: true, reason });
+    this.events.emit("select", { selection: this.selection });
+    this.events.emit("redraw", null);
   }
 
   viewportChanged(): void {

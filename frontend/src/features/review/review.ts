@@ -75,6 +75,11 @@ export async function mountReview(root: HTMLElement, api: ApiClient, boot: Boot)
               }),
             ),
           ),
+          h("p", {
+            testid: "review-agreement",
+            text: `Task agreement (${item.agreement_measure_label ?? item.agreement_measure ?? "measure"}, all annotators): ${
+              item.agreement == null ? "–" : item.agreement.toFixed(3)}`,
+          }),
           h("h3", { text: `Conflicts (${item.conflicts.length})` }),
           h("ul", { class: "sp-conflicts" },
             ...item.conflicts.map((c, i) =>
