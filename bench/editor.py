@@ -279,7 +279,7 @@ def measure_waveform(browser: Any, url: str, task_id: int, runs: int) -> dict[st
                 if "/waveform/" in r.url and "level=" in r.url else None)
         page.add_init_script(WAVEFORM_PROBE)
         page.goto(f"/tasks/{task_id}/annotate/")
-        page.wait_for_function("window.__wf !== undefined", timeout=60_000)
+        page.wait_for_function("() => window.__wf !== undefined", timeout=60_000)
         page.wait_for_selector("#tandem-editor[data-ready='true']", timeout=60_000)
         probe = page.evaluate("window.__wf")
         if probe["state"] != "ready":
@@ -316,7 +316,7 @@ def measure_fps(browser: Any, url: str, task_id: int) -> list[tuple[str, dict[st
         visible = page.evaluate(SET_WINDOW, span)
         page.evaluate("window.tandemEditor.clock.seek(window.tandemEditor.workbench.viewport.startMs + 1000)")
         page.evaluate("window.tandemEditor.clock.play()")
-        page.wait_for_function("window.tandemEditor.clock.timeMs > window.tandemEditor.workbench.viewport.startMs + 1100",
+        page.wait_for_function("() => window.tandemEditor.clock.timeMs > window.tandemEditor.workbench.viewport.startMs + 1100",
                                timeout=10_000)
         rows.append((f"playing, {name}", page.evaluate(RAF_MEASURE, [3000, "play"]), visible))
         page.evaluate("window.tandemEditor.clock.pause()")
@@ -349,7 +349,7 @@ def measure_seeks(browser: Any, url: str, task_id: int, refs: np.ndarray, n: int
     login(page, "bench_clean")
     page.goto(f"/tasks/{task_id}/annotate/")
     page.wait_for_selector("#tandem-editor[data-ready='true']", timeout=60_000)
-    page.wait_for_function("document.querySelector('[data-testid=video]').readyState >= 2", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[data-testid=video]').readyState >= 2", timeout=30_000)
     page.locator("body").click(position={"x": 5, "y": 880})
     count = page.evaluate("window.tandemEditor.workbench.frames.count")
     rng = random.Random(seed)

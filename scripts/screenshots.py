@@ -117,7 +117,7 @@ def _shoot(base_url: str, project_id: int, password: str, out: Path) -> list[Pat
         page.evaluate("window.tandemEditor.clock.seek(2200)")
         page.keyboard.press("]")
         page.keyboard.press("1")  # "speaker A"
-        page.wait_for_function("window.tandemEditor.result.regions.some(r => r.track === 'speech')")
+        page.wait_for_function("() => window.tandemEditor.result.regions.some(r => r.track === 'speech')")
         page.wait_for_timeout(500)
         written.append(out / "editor.png")
         page.screenshot(path=str(written[-1]))

@@ -81,7 +81,7 @@ def test_editor_review_quality_manage_and_api_docs_run_with_no_csp_refusal(
     annotator.open(f"/tasks/{media_task.pk}/annotate/", "#tandem-editor[data-ready='true']")
     assert annotator.page.evaluate("window.TANDEM.taskId") == media_task.pk  # the nonce'd inline script ran
     annotator.page.get_by_test_id("play").click()
-    annotator.page.wait_for_function("window.tandemEditor.clock.timeMs > 0", timeout=10_000)  # media played
+    annotator.page.wait_for_function("() => window.tandemEditor.clock.timeMs > 0", timeout=10_000)  # media played
 
     reviewer = Persona(browser, live_server.url, "reviewer")
     reviewer.open(f"/review/{item.pk}/", "#tandem-editor[data-ready='true']")

@@ -50,7 +50,7 @@ def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project:
     login(page, "annotator_a")
     _open_next_task(page, project)
     page.get_by_test_id("play").click()
-    page.wait_for_function("window.tandemEditor.clock.timeMs > 0", timeout=10_000)
+    page.wait_for_function("() => window.tandemEditor.clock.timeMs > 0", timeout=10_000)
     page.get_by_test_id("play").click()
     page.locator("body").click(position={"x": 5, "y": 880})  # keys go to the editor, not the button
 
@@ -59,7 +59,7 @@ def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project:
     page.evaluate("window.tandemEditor.clock.seek(2200)")
     page.keyboard.press("]")
     page.keyboard.press("1")  # hotkey of label "speech"
-    page.wait_for_function("window.tandemEditor.result.regions.some(r => r.track === 'speech')")
+    page.wait_for_function("() => window.tandemEditor.result.regions.some(r => r.track === 'speech')")
     stored: list[dict[str, Any]] = []
     for _ in range(75):  # autosave is debounced; poll the database
         stored = [r for r in _own_annotation(media_task, annotator_a).result["regions"] if r["track"] == "speech"]
@@ -91,7 +91,7 @@ def test_an_annotator_marks_labels_links_reloads_and_submits(page: Any, project:
 def test_a_save_that_lost_the_race_shows_the_conflict_banner(page: Any, project: Any, media_task: Any, annotator_a: Any) -> None:
     login(page, "annotator_a")
     _open_next_task(page, project)
-    page.wait_for_function("window.tandemEditor.version >= 1")
+    page.wait_for_function("() => window.tandemEditor.version >= 1")
     annotation = _own_annotation(media_task, annotator_a)
     # Another tab of the same annotator saves first.
     annotation_save(annotation=annotation, user=annotator_a, version=annotation.version,

@@ -89,7 +89,7 @@ def test_an_annotator_links_a_text_span_to_a_segment_with_the_relation_key(
     # the link: r with the span selected, then click the segment on its lane
     page.keyboard.press("r")
     page.get_by_test_id(f"region-{segment_id}").click()
-    page.wait_for_function("window.tandemEditor.result.regions.some(r => r.track === 'links')")
+    page.wait_for_function("() => window.tandemEditor.result.regions.some(r => r.track === 'links')")
 
     regions = _stored_regions(task, annotator_a, page, lambda rs: any(r["track"] == "links" for r in rs))
     by_track = {r["track"]: r for r in regions}

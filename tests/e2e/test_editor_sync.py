@@ -37,9 +37,9 @@ def test_after_a_seek_the_two_media_elements_differ_by_the_accepted_offset(
     page.wait_for_url("**/annotate/")
     page.wait_for_selector("#tandem-editor[data-ready='true']", timeout=30_000)
     both = "[document.querySelector('video'), document.querySelector('[data-testid=audio-lapel]')]"
-    page.wait_for_function(f"{both}.every(el => el && el.readyState >= 1)", timeout=15_000)
+    page.wait_for_function(f"() => {both}.every(el => el && el.readyState >= 1)", timeout=15_000)
     page.evaluate(f"window.tandemEditor.clock.seek({SEEK_MS})")
-    page.wait_for_function(f"{both}.every(el => !el.seeking)", timeout=15_000)
+    page.wait_for_function(f"() => {both}.every(el => !el.seeking)", timeout=15_000)
     video_s, lapel_s = page.evaluate(f"{both}.map(el => el.currentTime)")
 
     # Element time = (item time - offset) / 1000: the late lapel plays 240 ms further into its file.
