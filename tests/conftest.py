@@ -6,7 +6,7 @@ are members of ``project``; ``outsider`` belongs to ``other_project`` only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -93,6 +93,17 @@ def make_items(manager: User) -> Callable[..., list[Task]]:
         return list(Task.objects.filter(pk__in=result["task_ids"]).order_by("id"))
 
     return make
+
+
+@pytest.fixture
+def eager(settings: Any) -> Iterator[None]:
+    """Celery tasks queued (after commit) run inline, as a worker would run them."""
+    from tandem.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
 
 
 @pytest.fixture

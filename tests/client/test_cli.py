@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +39,6 @@ tracks:
     kind: transcript
 """
 
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from tandem.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,16 +27,6 @@ def result_of(segments: list[tuple[int, int, str]], **extra: Any) -> dict[str, A
     return {"regions": [{"id": f"r{i}", "track": "speech", "label": lab, "start_ms": s, "end_ms": e, **extra}
                         for i, (s, e, lab) in enumerate(segments)]}
 
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Celery tasks run inline when queued."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from tandem.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture

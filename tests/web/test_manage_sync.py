@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,6 @@ from tests.datasets.worker.sync_media import camera_and_lapel, import_item
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    from tandem.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def _client(user: Any) -> Client:

@@ -55,15 +55,6 @@ def _folders() -> list[str]:
     return sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_dir())
 
 
-@pytest.fixture
-def eager() -> Any:
-    from tandem.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def _import(project: Project, user: Any, files: dict[str, bytes], keys: tuple[str, ...] = ()) -> list[Asset]:
     uploads = {name: SimpleUploadedFile(name, data) for name, data in files.items()}
     streams = [{"role": name.split(".")[0], "upload": name} for name in files]

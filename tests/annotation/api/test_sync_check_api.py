@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,6 @@ from tests.datasets.worker.sync_media import camera_and_lapel, import_item
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Jobs queued after commit run inline, as a worker would run them."""
-    from tandem.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def _url(item_id: int) -> str:

@@ -8,7 +8,7 @@ tested elsewhere); tasks get fixed statuses and agreement values so filters have
 from __future__ import annotations
 
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,16 +105,6 @@ def labeled(project: Project, manager: User, annotator_a: User, annotator_b: Use
     Prediction.objects.create(task=tasks[2], model="broken", model_version="0", error="CUDA out of memory")
     return labeled
 
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Celery tasks run inline when queued."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from tandem.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture

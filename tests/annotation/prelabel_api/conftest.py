@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import struct
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +101,6 @@ def map_prelabelers(manager: User) -> Callable[[Project, list[dict[str, Any]]], 
 
 
 @pytest.fixture(autouse=True)
-def _eager(settings: Any) -> Iterator[None]:
+def _eager(settings: Any, eager: None) -> None:
     """Celery tasks run inline when queued; batches of two so a run spans several batches."""
-    from tandem.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.TANDEM_PRELABEL_BATCH = 2
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +20,6 @@ pytestmark = pytest.mark.django_db
 DELAY_MS = 240
 RAW = "application/offset+octet-stream"
 
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Jobs queued after commit run inline, as a worker would run them."""
-    from tandem.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def _resumable_upload(client: Any, project: Any, path: Path) -> int:
