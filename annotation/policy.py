@@ -28,7 +28,7 @@ from django.http import Http404, HttpRequest
 from rest_framework.request import Request
 
 from annotation.models import Annotation, AnnotationKind, Job, Membership, Project, Role, Task
-from annotation.selectors import RANK, AnyUser, role_in
+from annotation.selectors import AnyUser, role_at_least, role_in
 from common.errors import Forbidden
 from datasets.models import Asset, Item, Stream, Upload
 
@@ -47,23 +47,19 @@ def actor(request: HttpRequest | Request) -> User:
     return user
 
 
-def _at_least(role: str, minimum: str) -> bool:
-    return RANK[Role(role)] >= RANK[Role(minimum)]
-
-
 def require_role(user: AnyUser, project_id: int, minimum: str = Role.ANNOTATOR) -> str:
     """The user's role in the project: 404 outside it, 403 below ``minimum``."""
     role = role_in(project_id, user)
     if role is None:
         raise Http404
-    if not _at_least(role, minimum):
+    if not role_at_least(role, minimum):
         raise Forbidden(f"This needs the {minimum} role in the project.")
     return role
 
 
 def sees_peer_work(role: str | None) -> bool:
     """The blind-labeling rule: only reviewers and managers see other annotators' work."""
-    return role is not None and _at_least(role, Role.REVIEWER)
+    return role is not None and role_at_least(role, Role.REVIEWER)
 
 
 def user_sees_peer_work(user: AnyUser, project_id: int) -> bool:

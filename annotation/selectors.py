@@ -26,9 +26,13 @@ def role_in(project_id: int, user: AnyUser) -> str | None:
     return cache[project_id]
 
 
+def role_at_least(role: str, minimum: str) -> bool:
+    return RANK[Role(role)] >= RANK[Role(minimum)]
+
+
 def has_role(project_id: int, user: AnyUser, minimum: str) -> bool:
     role = role_in(project_id, user)
-    return role is not None and RANK[Role(role)] >= RANK[Role(minimum)]
+    return role is not None and role_at_least(role, minimum)
 
 
 def projects_for_user(user: AnyUser) -> QuerySet[Project]:
