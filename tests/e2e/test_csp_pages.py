@@ -16,7 +16,7 @@ from datasets.tasks import process_asset
 from qa.models import ReviewItem
 from tests.datasets.worker.conftest import ffmpeg
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login
-from tests.qa.conftest import annotate, annotator_c, disputed, eager, reviewer_2, trio  # noqa: F401  (fixtures)
+from tests.qa.conftest import annotate, annotator_c, disputed, reviewer_2, trio  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
