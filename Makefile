@@ -52,6 +52,7 @@ lint: venv
 	.venv/bin/mypy --strict --cache-dir .mypy_cache/strict $(STRICT_CORES)
 	.venv/bin/lint-imports --no-cache --no-logo
 	$(PY) scripts/dead_code.py
+	cd frontend && npm run deadcode
 
 pytest: venv venv-ls frontend
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) .venv/bin/pytest -q

@@ -33,6 +33,13 @@ class Project(TimeStamped):
     honeypot_rate = models.FloatField(default=0.0)
     audit_rate = models.FloatField(default=0.0)
     prelabelers = models.JSONField(default=list, blank=True)
+    # Whether an annotator may take back their own submitted work until the task is taken into review.
+    allow_reopen = models.BooleanField(default=False)
+    # Privacy and audit settings: the consent scope every exported item needs (null: none), the item
+    # metadata keys the audit breaks down by, and the imbalance thresholds it warns against.
+    require_consent = models.CharField(max_length=100, null=True, blank=True)
+    audit_facets = models.JSONField(default=list, blank=True)
+    audit_thresholds = models.JSONField(default=dict, blank=True)
     # Counters kept on write so the project page never counts the task table.
     task_count = models.PositiveIntegerField(default=0)
     completed_count = models.PositiveIntegerField(default=0)
@@ -59,11 +66,11 @@ class TaskStatus(models.TextChoices):
     GOLD = "gold"  # has a gold annotation
 
 
-TASK_TRANSITIONS = {
-    "open": frozenset({"complete"}),
-    "complete": frozenset({"review", "gold", "open"}),
-    "review": frozenset({"gold"}),
-    "gold": frozenset({"review"}),
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    TaskStatus.OPEN: frozenset({TaskStatus.COMPLETE}),
+    TaskStatus.COMPLETE: frozenset({TaskStatus.REVIEW, TaskStatus.GOLD, TaskStatus.OPEN}),
+    TaskStatus.REVIEW: frozenset({TaskStatus.GOLD, TaskStatus.OPEN}),  # open: a reviewer sent it back to its annotators
+    TaskStatus.GOLD: frozenset({TaskStatus.REVIEW}),
 }
 
 
@@ -82,7 +89,11 @@ class Task(TimeStamped):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["project", "item"], name="task_unique_item")]
-        indexes = [models.Index(fields=["project", "status", "id"], name="task_queue_idx")]
+        indexes = [
+            models.Index(fields=["project", "status", "id"], name="task_queue_idx"),
+            # The task list filtered by status and an agreement range counts from the index alone.
+            models.Index(fields=["project", "status", "agreement"], name="task_status_agreement_idx"),
+        ]
 
 
 class AssignmentStatus(models.TextChoices):
@@ -92,11 +103,12 @@ class AssignmentStatus(models.TextChoices):
     EXPIRED = "expired"
 
 
-ASSIGNMENT_TRANSITIONS = {
-    "active": frozenset({"submitted", "skipped", "expired"}),
-    "expired": frozenset({"active", "submitted"}),
-    "skipped": frozenset(),
-    "submitted": frozenset(),
+ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    AssignmentStatus.ACTIVE: frozenset(
+        {AssignmentStatus.SUBMITTED, AssignmentStatus.SKIPPED, AssignmentStatus.EXPIRED}),
+    AssignmentStatus.EXPIRED: frozenset({AssignmentStatus.ACTIVE, AssignmentStatus.SUBMITTED}),
+    AssignmentStatus.SKIPPED: frozenset(),
+    AssignmentStatus.SUBMITTED: frozenset({AssignmentStatus.ACTIVE}),  # the task was sent back from review
 }
 
 
@@ -114,7 +126,15 @@ class Assignment(TimeStamped):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "annotator"], name="assignment_once")]
-        indexes = [models.Index(fields=["annotator", "status"], name="assignment_mine_idx")]
+        indexes = [
+            models.Index(fields=["annotator", "status"], name="assignment_mine_idx"),
+            # The queue's "not given to me before" and the task list's annotator filter read
+            # task ids from the index alone.
+            models.Index(fields=["annotator", "task"], name="assignment_annotator_task_idx"),
+            # Lease expiry looks at the few active rows only, never the submitted millions.
+            models.Index(fields=["lease_expires_at"], condition=models.Q(status=AssignmentStatus.ACTIVE),
+                         name="assignment_active_lease_idx"),
+        ]
 
 
 class AnnotationKind(models.TextChoices):
@@ -139,14 +159,20 @@ class Annotation(TimeStamped):
     automatic = models.BooleanField(default=False)  # gold made by the merge rule, not a reviewer
     submitted_at = models.DateTimeField(null=True, blank=True)
     lead_time_ms = models.BigIntegerField(default=0)
+    # A reviewer's word when the task was sent back (the draft reopened); kept as history after resubmission.
+    review_note = models.TextField(blank=True, default="")
+    # Set when the retention job deleted the item's media: the labels stay, the media they describe is gone.
+    media_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["task", "annotator"], condition=models.Q(kind="human"), name="annotation_one_per_annotator"
+                fields=["task", "annotator"], condition=models.Q(kind=AnnotationKind.HUMAN),
+                name="annotation_one_per_annotator",
             ),
-            models.UniqueConstraint(fields=["task"], condition=models.Q(kind="gold"), name="annotation_one_gold"),
+            models.UniqueConstraint(fields=["task"], condition=models.Q(kind=AnnotationKind.GOLD),
+                                    name="annotation_one_gold"),
         ]
 
 
@@ -200,12 +226,13 @@ class JobStatus(models.TextChoices):
 # queued → queued re-sends a job whose message was lost; running → running is a new worker
 # claiming a row whose worker died; running → queued hands a job back (a retry after a transient
 # error, the reaper). Succeeded and partial are final; failed can be retried.
-JOB_TRANSITIONS = {
-    "queued": frozenset({"queued", "running", "failed"}),
-    "running": frozenset({"running", "queued", "succeeded", "partial", "failed"}),
-    "failed": frozenset({"queued"}),
-    "succeeded": frozenset(),
-    "partial": frozenset(),
+JOB_TRANSITIONS: dict[str, frozenset[str]] = {
+    JobStatus.QUEUED: frozenset({JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED}),
+    JobStatus.RUNNING: frozenset(
+        {JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.SUCCEEDED, JobStatus.PARTIAL, JobStatus.FAILED}),
+    JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
+    JobStatus.SUCCEEDED: frozenset(),
+    JobStatus.PARTIAL: frozenset(),
 }
 
 

@@ -27,7 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from rest_framework.request import Request
 
-from annotation.models import Annotation, AnnotationKind, Job, Membership, Project, Role, Task
+from annotation.models import Annotation, AnnotationKind, Job, Membership, Project, Role, Task, TaskStatus
 from annotation.selectors import AnyUser, role_at_least, role_in
 from common.errors import Forbidden
 from datasets.models import Asset, Item, Stream, Upload
@@ -140,6 +140,28 @@ def annotation_for(user: AnyUser, pk: int) -> Annotation:
                                           and annotation.kind == AnnotationKind.HUMAN):
         raise Http404
     return annotation
+
+
+def annotation_to_reopen(user: AnyUser, pk: int) -> Annotation:
+    """An annotation the user may take back from submitted to draft: their own human annotation, in a
+    project whose managers allow it (``allow_reopen``). Anyone else who can read it gets 403.
+    Whether its task still allows it (not yet in review or gold) is the service's 409."""
+    annotation = annotation_for(user, pk)
+    if annotation.kind != AnnotationKind.HUMAN or annotation.annotator_id != _uid(user):
+        raise Forbidden("Only the annotator who submitted this annotation can reopen it.")
+    if not annotation.task.project.allow_reopen:
+        raise Forbidden("This project does not let annotators reopen submitted work; ask a manager.")
+    return annotation
+
+
+def task_taken_into_review(task: Task) -> bool:
+    """Has review begun on this task: in review or gold, or a review item (other than one that sent
+    it back) exists? Reopening stops there, so nobody changes work a reviewer is looking at."""
+    from qa.models import ReviewItem, ReviewState  # qa builds on annotation, never the other way at import time
+
+    if task.status in (TaskStatus.REVIEW, TaskStatus.GOLD):
+        return True
+    return ReviewItem.objects.filter(task_id=task.pk).exclude(state=ReviewState.RETURNED).exists()
 
 
 # --- bytes: assets, streams, uploads --------------------------------------------------------------

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TRACK_KINDS = ("segment", "point", "transcript", "span", "box", "relation")
+TRACK_KINDS = ("segment", "point", "transcript", "span", "box", "relation", "redact")
+#: Why a part of the media is redacted: the labels a ``redact`` track may have.
+REDACT_REASONS = ("face", "voice", "name", "address", "number", "other")
 ATTRIBUTE_TYPES = ("text", "number", "bool", "choice")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _NAME = re.compile(r"^[A-Za-z0-9_\- .]{1,64}$")
@@ -88,8 +90,17 @@ def validate_schema(schema: Any) -> dict[str, Any]:
                     f"{apath}.choices",
                     "a choice attribute needs a non-empty list of strings",
                 )
+        if kind == "redact":
+            _check_redact_labels(out_labels, path)
         out_tracks.append({**dict(track), "labels": out_labels, "attributes": list(attributes)})
     return {**dict(schema), "tracks": out_tracks}
+
+
+def _check_redact_labels(labels: list[dict[str, Any]], path: str) -> None:
+    """A redact track's labels are its reasons, so every redaction says why it was made."""
+    for j, label in enumerate(labels):
+        _require(label["value"] in REDACT_REASONS, f"{path}.labels[{j}].value",
+                 f"a redact track's labels are reasons: {', '.join(REDACT_REASONS)}")
 
 
 @dataclass
@@ -107,8 +118,9 @@ class ResultContext:
 RESULT_KEYS = frozenset({"regions"})
 REGION_KEYS = frozenset({
     "id", "track", "label", "start_ms", "end_ms", "time_ms", "text", "start_char", "end_char", "keyframes",
-    "from_id", "to_id", "attributes", "score", "source", "method",
+    "from_id", "to_id", "attributes", "score", "source", "method", "words",
 })
+WORD_KEYS = frozenset({"text", "start_ms", "end_ms"})
 KEYFRAME_KEYS = frozenset({"time_ms", "x", "y", "w", "h"})
 SOURCE_KEYS = frozenset({"model", "version"})
 
@@ -158,6 +170,32 @@ def _check_extras(region: Mapping[str, Any], where: str) -> None:
         _unknown_key(source, SOURCE_KEYS, f"{where}.source")
         if not all(isinstance(v, str) for v in source.values()):
             raise ResultError(f"{where}.source", "'model' and 'version' must be strings")
+
+
+def _check_words(region: Mapping[str, Any], kind: str, where: str) -> None:
+    """A transcript segment's word timings: in order, inside the segment, spelling its text."""
+    if kind != "transcript":
+        raise ResultError(where, "'words' belongs to transcript regions only")
+    words = region["words"]
+    if not isinstance(words, list):
+        raise ResultError(where, "'words' must be a list of {text, start_ms, end_ms}")
+    previous_end = region["start_ms"]
+    texts = []
+    for k, word in enumerate(words):
+        wwhere = f"{where}.words[{k}]"
+        if not isinstance(word, Mapping):
+            raise ResultError(wwhere, "must be an object")
+        _unknown_key(word, WORD_KEYS, wwhere)
+        text = word.get("text")
+        if not isinstance(text, str) or not text or text != text.strip() or len(text.split()) != 1:
+            raise ResultError(wwhere, "'text' must be one word (no spaces)")
+        start, end = _interval(word, "start_ms", "end_ms", wwhere)
+        if start < previous_end or end > region["end_ms"]:
+            raise ResultError(wwhere, "words must be in order, without overlap, inside the segment")
+        previous_end = end
+        texts.append(text)
+    if " ".join(texts) != " ".join(str(region.get("text", "")).split()):
+        raise ResultError(where, "'words' must spell the region's 'text'")
 
 
 @dataclass(frozen=True)
@@ -235,6 +273,8 @@ def _check_region(region: Mapping[str, Any], track: _Track, where: str, ctx: Res
         _check_attributes(region["attributes"], track, where)
     if kind in ("segment", "transcript"):
         _check_time(_interval(region, "start_ms", "end_ms", where)[1], "end_ms", where, ctx)
+    if "words" in region:
+        _check_words(region, kind, where)
     elif kind == "point":
         _check_time(_int_ms(region, "time_ms", where), "time_ms", where, ctx)
     elif kind == "span":
@@ -244,6 +284,39 @@ def _check_region(region: Mapping[str, Any], track: _Track, where: str, ctx: Res
             raise ResultError(where, f"span end {end} is outside the text ({length} characters)")
     elif kind == "box":
         _check_box(region, where, ctx)
+    elif kind == "redact":
+        _check_redact(region, track, where, ctx)
+
+
+#: The keys that give a redaction its shape; exactly one shape per region.
+_REDACT_SHAPES = {"keyframes": "box", "start_ms": "segment", "end_ms": "segment", "start_char": "span",
+                  "end_char": "span"}
+
+
+def _check_redact(region: Mapping[str, Any], track: _Track, where: str, ctx: ResultContext) -> None:
+    """A redaction is a box (video), a segment (audio, or a video's sound) or a span (text).
+
+    Its shape follows from its keys; on a text stream (one ``ctx.text_lengths`` knows) only a
+    span is a redaction.
+    """
+    shapes = {shape for key, shape in _REDACT_SHAPES.items() if key in region}
+    if len(shapes) != 1:
+        raise ResultError(where, "a redaction needs exactly one shape: 'keyframes' (a box on video), "
+                                 "'start_ms'/'end_ms' (a segment of sound) or 'start_char'/'end_char' (a span of text)")
+    shape = shapes.pop()
+    on_text = track.stream is not None and track.stream in ctx.text_lengths
+    if on_text and shape != "span":
+        raise ResultError(where, f"track '{track.name}' redacts the text stream '{track.stream}': "
+                                 "use 'start_char'/'end_char'")
+    if shape == "box":
+        _check_box(region, where, ctx)
+    elif shape == "segment":
+        _check_time(_interval(region, "start_ms", "end_ms", where)[1], "end_ms", where, ctx)
+    else:
+        end = _interval(region, "start_char", "end_char", where)[1]
+        length = ctx.text_lengths.get(track.stream) if track.stream else max(ctx.text_lengths.values(), default=None)
+        if length is not None and end > length:
+            raise ResultError(where, f"span end {end} is outside the text ({length} characters)")
 
 
 def validate_result(schema: Mapping[str, Any], result: Any, ctx: ResultContext) -> dict[str, Any]:

@@ -21,20 +21,24 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Prediction, Project, Task
-from datasets.models import Item, Stream
+from datasets.models import AssetKind, Item, Stream
+from datasets.services.consent import has_consent
 
 CHUNK_SIZE = 2000
 
 JSONDict = dict[str, Any]
 
 
-def export_tasks(project: Project, filters: Mapping[str, Any]) -> QuerySet[Task]:
+def export_tasks(project: Project, filters: Mapping[str, Any], *, consent: bool = True) -> QuerySet[Task]:
     """The project's tasks that pass the (already validated) filters, in item order.
 
     `labels` is applied per record by `export_records` (it looks inside annotation results,
-    which differs per database), everything else here in SQL.
+    which differs per database), everything else here in SQL. A project that requires consent
+    exports only items with that consent (``consent=False`` counts the ones left out).
     """
     qs = Task.objects.filter(project=project)
+    if consent and project.require_consent:
+        qs = qs.filter(has_consent(project.require_consent, "item__"))
     if filters.get("status"):
         qs = qs.filter(status__in=list(filters["status"]))
     if filters.get("created_after"):
@@ -83,7 +87,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def stream_record(stream: Mapping[str, Any]) -> JSONDict:
     """One stream (a row of `_STREAM_FIELDS`) as the export record describes it: storage key as uri,
-    probe facts from asset.meta.
+    probe facts from asset.meta (the container names the file's real type, whatever its key says).
 
     fps, width and height come from the first video stream the probe found in the file; fields
     the probe did not give are left out rather than written as null.
@@ -91,7 +95,7 @@ def stream_record(stream: Mapping[str, Any]) -> JSONDict:
     meta = stream["asset__meta"] or {}
     video: dict[str, Any] = next((s for s in meta.get("streams", []) if s.get("type") == "video"), {})
     out: JSONDict = {"role": stream["role"], "kind": stream["asset__kind"], "uri": stream["asset__storage_key"],
-                     "offset_ms": stream["offset_ms"], "duration_ms": meta.get("duration_ms"),
+                     "container": meta.get("container"), "offset_ms": stream["offset_ms"], "duration_ms": meta.get("duration_ms"),
                      "sha256": stream["asset__sha256"] or None, "fps": video.get("fps"),
                      "width": video.get("width") or meta.get("width"),
                      "height": video.get("height") or meta.get("height")}
@@ -200,13 +204,13 @@ def _chunk_records(chunk: list[tuple[int, int]], include: str, labels: frozenset
         item = items[item_id]
         item_streams = streams.get(item_id, [])
         for s in item_streams:
-            if s["asset__kind"] == "text" and s["asset_id"] not in texts:
+            if s["asset__kind"] == AssetKind.TEXT and s["asset_id"] not in texts:
                 texts[s["asset_id"]] = read_text(s["asset__storage_key"])
         record: JSONDict = {
             "item_id": item_id, "external_id": item["external_id"], "provenance": item["provenance"],
             "metadata": item["metadata"], "duration_ms": item["duration_ms"],
             "streams": [stream_record(s) for s in item_streams],
-            "texts": {s["role"]: texts[s["asset_id"]] for s in item_streams if s["asset__kind"] == "text"},
+            "texts": {s["role"]: texts[s["asset_id"]] for s in item_streams if s["asset__kind"] == AssetKind.TEXT},
             "annotations": [annotation_record(a) for a in annotations.get(task_id, [])]
             + [prediction_record(p) for p in predictions.get(task_id, [])],
         }

@@ -20,4 +20,5 @@ urlpatterns = [
     path("tasks/<int:pk>/predictions/", annotations.TaskPredictionsView.as_view(), name="task-predictions"),
     path("annotations/<int:pk>/", annotations.AnnotationDetailView.as_view(), name="annotation-detail"),
     path("annotations/<int:pk>/submit/", annotations.AnnotationSubmitView.as_view(), name="annotation-submit"),
+    path("annotations/<int:pk>/reopen/", annotations.AnnotationReopenView.as_view(), name="annotation-reopen"),
 ]

@@ -63,10 +63,10 @@ def _timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
 
 
 def main(n_tasks: int = 10_000) -> None:
-    from annotation.models import Task
+    from annotation.models import Role, Task, TaskStatus
     from annotation.services.projects import member_set, project_create
     from datasets.models import Item
-    from qa.metrics import task_report
+    from qa.metrics import AgreementParams, task_report
     from qa.models import TaskAgreement
     from qa.selectors import agreement_csv, project_agreement
     from qa.selectors_quality import annotator_quality
@@ -76,17 +76,17 @@ def main(n_tasks: int = 10_000) -> None:
     manager = User.objects.create_user("bench-manager")
     project = project_create(user=manager, name="bench", schema=SCHEMA, overlap=3)
     for name in NAMES:
-        member_set(project=project, user=manager, member=User.objects.create_user(name), role="annotator")
+        member_set(project=project, user=manager, member=User.objects.create_user(name), role=Role.ANNOTATOR)
     duration = 30_000
     distinct = 200
     t0 = time.perf_counter()
-    reports = [task_report(SCHEMA, {n: _result(rng, duration) for n in NAMES}, duration_ms=float(duration))
-               for _ in range(distinct)]
+    reports = [task_report(SCHEMA, {n: _result(rng, duration) for n in NAMES}, duration_ms=float(duration),
+                           params=AgreementParams()) for _ in range(distinct)]
     one_report_s = (time.perf_counter() - t0) / distinct
     items = Item.objects.bulk_create(
         [Item(dataset=project.dataset, external_id=f"clip-{i:05d}", duration_ms=duration) for i in range(n_tasks)],
         batch_size=2000)
-    tasks = Task.objects.bulk_create([Task(project=project, item=it, target_count=3, status="gold") for it in items],
+    tasks = Task.objects.bulk_create([Task(project=project, item=it, target_count=3, status=TaskStatus.GOLD) for it in items],
                                      batch_size=2000)
     rows = []
     for i, task in enumerate(tasks):
@@ -103,7 +103,8 @@ def main(n_tasks: int = 10_000) -> None:
     client.force_authenticate(manager)
     results = [
         ("task_report, one task (3 annotators, 30 s)", 1, _timed(lambda: task_report(
-            SCHEMA, {n: _result(rng, duration) for n in NAMES}, duration_ms=float(duration)), 5)[0]),
+            SCHEMA, {n: _result(rng, duration) for n in NAMES}, duration_ms=float(duration),
+            params=AgreementParams()), 5)[0]),
         ("project_agreement selector", n_tasks, _timed(lambda: project_agreement(project))[0]),
         ("GET /api/projects/{id}/agreement/", n_tasks, _timed(lambda: client.get(f"/api/projects/{project.pk}/agreement/"))[0]),
         ("GET ...agreement/?format=csv (streamed)", n_tasks,

@@ -405,17 +405,25 @@ def main() -> None:
             wave = measure_waveform(browser, url, info["long_task"], args.loads)
             fps = measure_fps(browser, url, info["long_task"])
             seeks = measure_seeks(browser, url, info["video_task"], refs, args.seeks, args.seed)
+            from bench.editor_drag import measure_drag
+
+            drags = measure_drag(browser, url, info["long_task"])
+            from bench.editor_relations import measure_relations
+
+            relations = measure_relations(browser, url, info["long_task"])
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=20)
-    print_table(info, wave, fps, seeks, time.perf_counter() - t0)
+    print_table(info, wave, fps, seeks, time.perf_counter() - t0, drags, relations)
     (OUT / "result.json").write_text(json.dumps({"info": info, "waveform": wave, "fps": [list(r) for r in fps],
-                                                 "seeks": seeks}, indent=1, default=str))
+                                                 "seeks": seeks, "drags": [list(r) for r in drags],
+                                                 "relations": [list(r) for r in relations]}, indent=1, default=str))
 
 
 def print_table(info: dict[str, Any], wave: dict[str, Any], fps: list[tuple[str, dict[str, Any], int]],
-                seeks: dict[str, Any], total_s: float) -> None:
+                seeks: dict[str, Any], total_s: float, drags: list[tuple[str, dict[str, Any], int]] | None = None,
+                relations: list[tuple[str, dict[str, Any], int]] | None = None) -> None:
     """The one table: measure, result, target; then any seek that missed."""
     rows: list[tuple[str, str, str]] = []
     loads = wave["loads"]
@@ -432,6 +440,14 @@ def print_table(info: dict[str, Any], wave: dict[str, Any], fps: list[tuple[str,
     for name, m, visible in fps:
         rows.append((f"fps {name} ({REGIONS} regions, {visible} visible)",
                      f"{m['fps']:.1f} (p95 {m['p95']:.1f} ms, worst {m['worst']:.0f} ms)", "≥ 50"))
+    if drags:
+        from bench.editor_drag import drag_rows
+
+        rows += drag_rows(drags)
+    if relations:
+        from bench.editor_relations import relation_rows
+
+        rows += relation_rows(relations)
     rows.append((f"seek-to-frame exact ({seeks['n']} random frames, clock seeks + frame-step keys)",
                  f"{seeks['exact']}/{seeks['n']}" + (f" ({seeks['late']} more right 0.5 s later)" if seeks["late"] else ""),
                  f"{seeks['n']}/{seeks['n']}"))

@@ -25,16 +25,17 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, connections, models, transaction
+from django.db import DatabaseError, InterfaceError, connections, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.shutdown import Interrupted, interruptible, stopped
 from common.states import move
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,24 @@ def _fail(kind: RowKind, pk: int, held: Claim | None, message: str, fields: Mapp
         log.exception("%s %s: could not record its failure", kind.name, pk)
 
 
+def _give_back(held: Claim | None, kind: RowKind, pk: int) -> str:
+    """The worker is stopping: put the row back to waiting (its attempt stays counted) and send it again."""
+    from common.dispatch import enqueue
+
+    if held is None:
+        return "superseded"
+    try:
+        given = settle(held, kind.waiting, progress=0)
+    except (DatabaseError, InterfaceError):
+        connections.close_all()  # stopped in the middle of a transaction: start again on a fresh connection
+        given = settle(held, kind.waiting, progress=0)
+    if not given:
+        return "superseded"
+    log.warning("%s %s: worker stopping; attempt %s given back to the queue", kind.name, pk, held.attempt)
+    enqueue(kind.task_name, pk)
+    return kind.waiting
+
+
 def run(task: Any, kind: RowKind, pk: int, work: Callable[[Claim], Outcome], *,
         transient: tuple[type[BaseException], ...], max_retries: int, expected: tuple[type[BaseException], ...] = (),
         what: str = "The job", claim_fields: Mapping[str, Any] | None = None,
@@ -190,9 +209,11 @@ def run(task: Any, kind: RowKind, pk: int, work: Callable[[Claim], Outcome], *,
         held = claim(kind, pk, **(claim_fields or {}))
         if held is None:
             return "skipped"
-        with heartbeat(held, enabled=not inline):
+        with heartbeat(held, enabled=not inline), (interruptible() if not inline else nullcontext()):
             outcome = work(held)
         recorded = settle(held, outcome.status, **outcome.fields)
+    except Interrupted:
+        return _give_back(held, kind, pk)
     except transient as exc:
         if task.request.retries >= max_retries:
             _fail(kind, pk, held, f"Gave up after {max_retries} retries: {type(exc).__name__}: {exc}", failing)
@@ -213,6 +234,8 @@ def run(task: Any, kind: RowKind, pk: int, work: Callable[[Claim], Outcome], *,
         _fail(kind, pk, held, str(exc) or type(exc).__name__, failing)
         return kind.failed
     except Exception as exc:
+        if not inline and stopped():  # raised while the stopped work unwound (a cleanup that failed)
+            return _give_back(held, kind, pk)
         log.exception("%s %s failed", kind.name, pk)
         _fail(kind, pk, held, f"{what} failed: {type(exc).__name__}: {exc}", failing)
         return kind.failed

@@ -19,7 +19,7 @@ _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 def loads_without_nul(raw: bytes | str) -> Any:
     """JSON text to Python; a NUL character anywhere in it is refused (PostgreSQL cannot store one)."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    if _NUL_ESCAPE.search(data):
+    if b"\\u0000" in data and _NUL_ESCAPE.search(data):  # the plain search first: it is several times faster
         raise ValueError("NUL characters (\\u0000) are not allowed in JSON strings")
     return orjson.loads(data)
 

@@ -60,6 +60,12 @@ class Asset(TimeStamped, Claimable):
     error = models.TextField(blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # A 64-bit perceptual hash of the content (audio: band-energy fingerprint; video: keyframe
+    # difference hash), and the earlier asset of the dataset this one repeats, exactly or nearly.
+    perceptual_hash = models.BigIntegerField(null=True, blank=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate_kind = models.CharField(max_length=8, blank=True, default="")
+    duplicate_distance = models.PositiveSmallIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.original_name or self.storage_key
@@ -104,6 +110,12 @@ class Item(TimeStamped):
     provenance = models.JSONField(default=dict, blank=True)
     provenance_kind = models.CharField(max_length=16, default="captured", db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Who consented to what ([{subject, scope, given_at}]), under which licence, and until when the
+    # media may be kept (datasets/services/consent.py checks them; the retention job acts on the date).
+    consent = models.JSONField(default=list, blank=True)
+    licence = models.CharField(max_length=200, blank=True, default="")
+    retention_until = models.DateField(null=True, blank=True, db_index=True)
+    media_deleted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.external_id or f"item {self.pk}"

@@ -97,7 +97,7 @@ def _probe_and_sha(asset: Asset, path: str) -> dict[str, Any]:
 
 def _process(held: Claim) -> Outcome:
     """Probe the claimed asset and compute its missing artifacts; the outcome is ``ready``."""
-    from datasets.media import compute_waveform, make_proxy, needs_proxy, proxy_extension
+    from datasets.media import make_proxy, needs_proxy, proxy_extension
     from datasets.services.derived import current_versions
 
     asset = Asset.objects.get(pk=held.pk)
@@ -109,14 +109,15 @@ def _process(held: Claim) -> Outcome:
         asset.meta = {**asset.meta, **meta}
         asset.save(update_fields=["kind", "meta", "sha256", "size", "updated_at"])
         has_audio = any(s.get("type") == "audio" for s in meta.get("streams", []))
-        if asset.kind in ("audio", "video") and has_audio:
-            wave = _artifact(asset, DerivedMedia.Kind.WAVEFORM, code["waveform"],
-                             lambda out: compute_waveform(path, out, progress=_progress_setter(asset, 5, 40)))
+        hashed = False
+        if asset.kind in (AssetKind.AUDIO, AssetKind.VIDEO) and has_audio:
+            wave, hashed = _waveform(asset, path, code["waveform"])
             asset.meta["waveform_levels"] = sorted(int(lv["samples_per_pixel"]) for lv in wave.manifest.get("levels", []))
-        if asset.kind == "video":
+        _mark_duplicate(asset, path, has_audio, hashed)
+        if asset.kind == AssetKind.VIDEO:
             _artifact(asset, DerivedMedia.Kind.VIDEO, code["video"],
                       lambda out: _video_manifest(path, out, _progress_setter(asset, 40, 75)))
-        if asset.kind in ("audio", "video") and needs_proxy(meta):
+        if asset.kind in (AssetKind.AUDIO, AssetKind.VIDEO) and needs_proxy(meta):
             def proxy(out: str) -> dict[str, Any]:
                 name = "proxy" + proxy_extension(meta)
                 make_proxy(path, os.path.join(out, name), meta, progress=_progress_setter(asset, 75, 99))
@@ -125,6 +126,44 @@ def _process(held: Claim) -> Outcome:
             _artifact(asset, DerivedMedia.Kind.PROXY, code["proxy"], proxy)
     return Outcome(AssetStatus.READY, {"progress": 100, "meta": asset.meta, "error": ""},
                    after=lambda: _after_ready(asset.pk))
+
+
+def _waveform(asset: Asset, path: str, version: str) -> tuple[DerivedMedia, bool]:
+    """The waveform pyramid, and whether the audio hash was set on ``asset`` by the same decode pass.
+
+    An audio asset's hash is computed from the samples the pyramid reads, so a long recording is
+    decoded once; a video's hash comes from its pictures, elsewhere.
+    """
+    from datasets.media.audio import analyze_audio
+
+    hashed: list[bool] = []
+
+    def compute(out: str) -> dict[str, Any]:
+        audio = asset.kind == AssetKind.AUDIO
+        result = analyze_audio(path, out, with_fingerprint=audio, progress=_progress_setter(asset, 5, 40))
+        if audio:
+            asset.perceptual_hash = result.fingerprint
+            if result.fingerprint is None:
+                log.warning("no perceptual hash for asset %s: %s", asset.pk, result.fingerprint_problem)
+            hashed.append(True)
+        return result.waveform
+
+    return _artifact(asset, DerivedMedia.Kind.WAVEFORM, version, compute), bool(hashed)
+
+
+def _mark_duplicate(asset: Asset, path: str, has_audio: bool, hashed: bool) -> None:
+    """Hash the content (unless ``hashed`` already) and link the asset to an earlier copy of it; a file
+    too odd to hash is still usable."""
+    from datasets.media import MediaError
+    from datasets.media.fingerprint import fingerprint
+    from datasets.services.duplicates import asset_mark_duplicate
+
+    if not hashed:
+        try:
+            asset.perceptual_hash = fingerprint(path, asset.kind, has_audio)
+        except MediaError as exc:
+            log.warning("no perceptual hash for asset %s: %s", asset.pk, exc)
+    asset_mark_duplicate(asset)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=4 * 3600, time_limit=4 * 3600 + 300)
@@ -165,7 +204,7 @@ def _after_ready(asset_id: int) -> None:
         item = stream.item
         item_ids.append(item.pk)
         assets = [s.asset for s in item.streams.select_related("asset")]
-        if any(a.status != "ready" for a in assets):
+        if any(a.status != AssetStatus.READY for a in assets):
             continue
         durations = [a.duration_ms for a in assets if a.duration_ms]
         if durations and not item.duration_ms:
@@ -214,3 +253,12 @@ def purge_storage(prefixes: list[str]) -> int:
     from datasets.services.purge import storage_purge
 
     return storage_purge(prefixes)
+
+
+@shared_task(name="datasets.tasks.sweep_uploads", ignore_result=True, soft_time_limit=3600)
+def sweep_uploads() -> dict[str, int]:
+    """Chunks of resumable uploads given up, and import previews nobody confirmed (run hourly by beat)."""
+    from datasets.services.previews import previews_sweep
+    from datasets.services.uploads import uploads_sweep
+
+    return {"upload_folders": uploads_sweep(), "previews": previews_sweep()}

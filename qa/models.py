@@ -27,12 +27,15 @@ class ReviewState(models.TextChoices):
     QUEUED = "queued"
     CLAIMED = "claimed"
     RESOLVED = "resolved"
+    RETURNED = "returned"  # sent back to the annotators; queued again when they resubmit
 
 
-REVIEW_TRANSITIONS = {
-    "queued": frozenset({"claimed"}),
-    "claimed": frozenset({"claimed", "queued", "resolved"}),
-    "resolved": frozenset(),
+REVIEW_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReviewState.QUEUED: frozenset({ReviewState.CLAIMED}),
+    ReviewState.CLAIMED: frozenset(
+        {ReviewState.CLAIMED, ReviewState.QUEUED, ReviewState.RESOLVED, ReviewState.RETURNED}),
+    ReviewState.RESOLVED: frozenset(),
+    ReviewState.RETURNED: frozenset({ReviewState.QUEUED}),
 }
 
 
@@ -57,6 +60,6 @@ class ReviewItem(TimeStamped):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["task"], condition=~models.Q(state="resolved"), name="review_one_open_per_task"
+                fields=["task"], condition=~models.Q(state=ReviewState.RESOLVED), name="review_one_open_per_task"
             )
         ]

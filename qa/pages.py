@@ -14,6 +14,7 @@ from annotation.models import Project, Role
 from annotation.policy import page_project, page_review_item
 from qa import plots
 from qa.metrics.measures import LABELS
+from qa.models import ReviewState
 from qa.selectors import project_agreement, review_queue
 from qa.selectors_quality import annotator_quality
 
@@ -46,7 +47,7 @@ def dashboard_context(project: Project) -> dict[str, Any]:
         "offset_svg": mark_safe(plots.histogram_svg(
             timing["offset_error_ms"]["edges"], timing["offset_error_ms"]["counts"],
             title="Offset error: mean per annotator pair and task", unit=" ms", testid="offset-histogram")),
-        "queue": review_queue(project).exclude(state="resolved")[:200],
+        "queue": review_queue(project).exclude(state=ReviewState.RESOLVED)[:200],
     }
 
 
@@ -58,6 +59,7 @@ def quality_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         annotators = annotator_quality(project)
         context["annotators"] = annotators
         context["prelabel_use"] = prelabel_totals(annotators)
+        context["prelabel_wer"] = wer_rows(annotators)
     return render(request, "qa/quality.html", context)
 
 
@@ -70,6 +72,12 @@ def prelabel_totals(annotators: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for key in cell:
                 cell[key] += counts.get(key, 0)
     return [{"model": model, **cell} for model, cell in sorted(totals.items())]
+
+
+def wer_rows(annotators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per annotator and transcript track that had a pre-labeled transcript."""
+    return [{"annotator": row["annotator"], "track": track, **cell}
+            for row in annotators for track, cell in sorted(row.get("wer", {}).items())]
 
 
 @login_required

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annotation.models import Project
+from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Project
 from datasets.exports.tabular import spreadsheet_safe
 from qa.metrics import distribution, project_report
 from qa.models import ReviewItem, TaskAgreement
@@ -96,3 +96,12 @@ def agreement_csv(project: Project) -> Iterator[str]:
 
 def _fmt(x: Any) -> str:
     return "" if x is None else f"{float(x):.6g}"
+
+
+def returned_drafts(project: Project, user: Any) -> QuerySet[Annotation]:
+    """The user's drafts in the project that a reviewer sent back, with the note, oldest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Annotation.objects.none()
+    return (Annotation.objects.filter(task__project=project, annotator_id=user.pk, kind=AnnotationKind.HUMAN,
+                                      status=AnnotationStatus.DRAFT).exclude(review_note="")
+            .select_related("task__item").order_by("task_id"))

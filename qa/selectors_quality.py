@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Membership, Prediction, Project, Role
 from qa.metrics import segment_f1
+from qa.metrics.transcript_wer import WerCounts, prelabel_wer
 from qa.models import TaskAgreement
 from qa.services.triage import CONTENT_KEYS
 
@@ -22,6 +23,8 @@ def _blank() -> dict[str, Any]:
         "gold": {"f1": None, "tasks": 0, "tp": 0, "n_gold": 0, "n_own": 0},
         "throughput": {"submitted": 0, "median_ms": None},
         "prelabel": {},
+        # per transcript track: edit counts of the pre-label against the submitted transcript
+        "wer": {},
     }
 
 
@@ -115,9 +118,11 @@ def annotator_quality(project: Project) -> list[dict[str, Any]]:
             if g["n_gold"] + g["n_own"]:
                 g["f1"] = 2.0 * g["tp"] / (g["n_gold"] + g["n_own"])
 
-    # Pre-label acceptance per model. Only a suggestion the annotator could have seen counts: the
-    # stored version (a re-run replaces the row and moves updated_at) must predate the submission,
-    # or a run after submission would count as offered and deleted.
+    # Pre-label acceptance per model, and the word error rate of pre-labeled transcripts. Only a
+    # suggestion the annotator could have seen counts: the stored version (a re-run replaces the row
+    # and moves updated_at) must predate the submission, or a run after submission would count as
+    # offered and deleted.
+    transcript_tracks = [t["name"] for t in (project.schema or {}).get("tracks", []) if t.get("kind") == "transcript"]
     preds: dict[int, list[tuple[str, Mapping[str, Any], datetime]]] = {}
     for task_id, model, result, updated in Prediction.objects.filter(task__project=project, error="").values_list(
             "task_id", "model", "result", "updated_at").iterator(chunk_size=1000):
@@ -137,4 +142,9 @@ def annotator_quality(project: Project) -> list[dict[str, Any]]:
                 cell = per_model.setdefault(model, {"offered": 0, "unchanged": 0, "changed": 0, "deleted": 0})
                 for k, v in counts.items():
                     cell[k] += v
+            per_track = row(name)["wer"]
+            for track, wc in prelabel_wer(result or {}, [pred for _, pred in seen], transcript_tracks).items():
+                acc = per_track.get(track, {})
+                total = wc + WerCounts(**{k: acc.get(k, 0) for k in wc.as_dict()})
+                per_track[track] = {**total.as_dict(), "wer": total.wer, "annotations": acc.get("annotations", 0) + 1}
     return [{"annotator": name, **rows[name]} for name in sorted(rows)]

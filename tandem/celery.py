@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutting_down
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
 
 app = Celery("tandem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_shutting_down.connect
+def stop_running_jobs(**kwargs: object) -> None:
+    """SIGTERM: each running job finishes within the grace period or goes back to the queue (common/shutdown.py)."""
+    from common.shutdown import forward_to_busy_children
+
+    forward_to_busy_children()
 
 
 @worker_ready.connect

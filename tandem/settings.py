@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "common.health.HealthMiddleware",  # probes first: no host check, no HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "common.middleware.RejectNulMiddleware",
     "common.middleware.ContentSecurityPolicyMiddleware",
@@ -118,6 +119,9 @@ _s3_options = {
     "file_overwrite": False,
     "default_acl": None,
     "signature_version": "s3v4",
+    # An opened object spills to a temporary file past 8 MiB instead of being held whole in memory
+    # (django-storages' default keeps every read object in memory).
+    "max_memory_size": 8 * 1024 * 1024,
 }
 if STORAGE_BACKEND == "s3":
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
@@ -146,6 +150,8 @@ TANDEM_ASR_MODEL_DIR = env_str("TANDEM_ASR_MODEL_DIR", "", "Local Whisper weight
 TANDEM_PRELABEL_BATCH = env_int("TANDEM_PRELABEL_BATCH", 8, "Pre-label batch size per GPU worker")
 TANDEM_JOB_STALE_SECONDS = env_int("TANDEM_JOB_STALE_SECONDS", 120,
                                    "A job or asset whose worker sent no heartbeat for this long is sent again")
+TANDEM_SHUTDOWN_GRACE_SECONDS = env_int("TANDEM_SHUTDOWN_GRACE_SECONDS", 20,
+                                        "On SIGTERM a worker's current job has this long to finish, then goes back to the queue")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -221,6 +227,10 @@ CELERY_TASK_DEFAULT_QUEUE = "media"
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "common.tasks.reap_stale_jobs",
                         "schedule": float(min(60, max(1, TANDEM_JOB_STALE_SECONDS // 2)))},
+    # Media of items past their retention date (annotation/services/retention.py).
+    "sweep-retention": {"task": "annotation.tasks.retention.sweep_retention", "schedule": 3600.0},
+    # Resumable uploads given up and import previews never confirmed (datasets/services/uploads.py, previews.py).
+    "sweep-uploads": {"task": "datasets.tasks.sweep_uploads", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

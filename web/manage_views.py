@@ -27,7 +27,7 @@ from datasets.exports import FORMATS
 from datasets.models import Item, Stream
 from datasets.services.streams import stream_set_offset
 from datasets.services.sync import item_sync_check
-from web.progress_views import media_progress
+from web.progress_views import media_progress, releases
 
 
 def _managed(request: HttpRequest, pk: int) -> Project:
@@ -52,6 +52,8 @@ def manage_page(request: HttpRequest, pk: int) -> HttpResponse:
         "stream_roles": ",".join(f"{r}:{k}" for r, k in role_kinds(project.schema or {}).items()),
         "stream_roles_list": list(role_kinds(project.schema or {}).items()),
         "media": media_progress(project),
+        "releases": releases(project),
+        "has_redact_track": any(t.get("kind") == "redact" for t in (project.schema or {}).get("tracks", [])),
     })
 
 
@@ -157,10 +159,12 @@ def sync_check(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def start_export(request: HttpRequest, pk: int) -> HttpResponse:
     def run(project: Project) -> str:
-        data = {"format": request.POST.get("format"), "include": request.POST.get("include", "gold"),
-                "media": request.POST.get("media", "references")}
+        data: dict[str, Any] = {"format": request.POST.get("format"), "include": request.POST.get("include", "gold"),
+                                "media": request.POST.get("media", "references")}
         if request.POST.get("release", "").strip():
             data["release"] = request.POST["release"].strip()
+        if request.POST.get("redact"):  # "boxes,sound", e.g. "blur,mute"
+            data["redact"] = dict(zip(("boxes", "sound"), request.POST["redact"].split(",", 1), strict=False))
         job = export_create(project=project, user=actor(request), data=data)
         return f"Export #{job.pk} started."
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from annotation.policy import actor, page_project, page_task, tasks_visible, user_sees_peer_work
 from annotation.selectors import projects_for_user, role_in
 from annotation.services.assignments import task_next
+from qa.selectors import returned_drafts
 
 
 @login_required
@@ -23,7 +24,8 @@ def project_page(request: HttpRequest, pk: int) -> HttpResponse:
     project, role = page_project(request.user, pk)
     tasks = tasks_visible(project, request.user)
     return render(request, "web/project.html", {"project": project, "role": role, "tasks": tasks[:200],
-                                                "peer_work": user_sees_peer_work(request.user, project.pk)})
+                                                "peer_work": user_sees_peer_work(request.user, project.pk),
+                                                "returned": returned_drafts(project, request.user)})
 
 
 @login_required

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -16,36 +17,98 @@ from annotation.models import Role
 from annotation.policy import actor, project_for
 from annotation.services.annotation_imports import (
     TARGETS,
+    UNMATCHED,
     Options,
     annotations_import,
     parse_mapping,
     plan,
-    read_files,
+    read_uploads,
     suggest_mapping,
 )
 from common.errors import InvalidInput, TooLarge
+from common.schema import DetailSerializer
+from datasets.imports import EXTENSIONS
 
-# One upload is read into memory to be parsed: a zip of annotation files, not of media.
+# An annotation file is read into memory to be parsed; a zip (which may carry media) and a media
+# file are read from the uploaded file, a member at a time, up to the media upload limit.
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 _REQUEST = inline_serializer("AnnotationImportRequest", {
-    "file": serializers.FileField(help_text="An .eaf, .TextGrid, .vtt, .srt, .json, .jsonl file, or a .zip of them"),
+    "file": serializers.FileField(help_text="An .eaf, .TextGrid, .vtt, .srt, .json, .jsonl file, or a .zip of them "
+                                            "(with the media of items to create); several may be sent"),
     "mapping": serializers.JSONField(required=False, help_text='{layer: {"track": name, "labels": {value: label}}}'),
     "as": serializers.ChoiceField(choices=TARGETS, required=False),
     "model": serializers.CharField(required=False), "annotator": serializers.CharField(required=False),
+    "unmatched": serializers.ChoiceField(choices=UNMATCHED, required=False,
+                                         help_text="error (default) or skip: items that are neither in the project "
+                                                   "nor media of the upload"),
 })
+
+
+
+class _LayerMappingSerializer(serializers.Serializer):
+    track = serializers.CharField(allow_null=True)
+    labels = serializers.DictField(child=serializers.CharField(allow_null=True, allow_blank=True),
+                                   help_text="file value -> label (null: left out)")
+
+
+class _PlanLayerSerializer(serializers.Serializer):
+    layer = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.CharField())
+    regions = serializers.IntegerField()
+    values = serializers.ListField(child=serializers.CharField(allow_blank=True), help_text="the first 200")
+    annotators = serializers.ListField(child=serializers.CharField())
+
+
+class _PlanItemsSerializer(serializers.Serializer):
+    matched = serializers.ListField(child=inline_serializer("AnnotationImportMatch", {
+        "key": serializers.CharField(), "task": serializers.IntegerField()}))
+    new = serializers.ListField(child=inline_serializer("AnnotationImportNewItem", {
+        "key": serializers.CharField(), "files": serializers.ListField(child=serializers.CharField())}))
+    unmatched = serializers.ListField(child=serializers.CharField())
+
+
+class AnnotationImportPlanSerializer(serializers.Serializer):
+    """The dry run (``plan``)."""
+
+    layers = _PlanLayerSerializer(many=True)
+    mapping = serializers.DictField(child=_LayerMappingSerializer(), help_text="suggested: layer -> track and labels")
+    items = _PlanItemsSerializer()
+
+
+class AnnotationImportResultSerializer(serializers.Serializer):
+    """What an import wrote (``annotations_import``)."""
+
+    as_ = serializers.ChoiceField(choices=TARGETS)
+    tasks = serializers.IntegerField()
+    regions = serializers.IntegerField()
+    items_created = serializers.IntegerField()
+    items_skipped = serializers.IntegerField()
+    task_ids = serializers.ListField(child=serializers.IntegerField())
+    created = serializers.DictField(child=serializers.IntegerField(), help_text="external id -> task id")
+    skipped = serializers.ListField(child=serializers.CharField(), help_text="items left out (unmatched=skip)")
+    mapping = serializers.DictField(child=serializers.DictField(), help_text="the mapping used")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "as" is a Python keyword: the field is declared as ``as_`` and answered as "as".
+        fields = super().get_fields()
+        fields["as"] = fields.pop("as_")
+        return fields
 
 
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
-def uploaded(request: Request) -> list[tuple[str, bytes]]:
+def uploaded(request: Request) -> list[tuple[str, Any]]:
+    """(name, file object) of each uploaded file, within its size limit (413)."""
     out = []
     for upload in request.FILES.getlist("file") + request.FILES.getlist("files"):
-        if upload.size is not None and upload.size > MAX_FILE_BYTES:
-            raise TooLarge(f"'{upload.name}' is {upload.size} bytes; an annotation import takes at most {MAX_FILE_BYTES}.")
-        out.append((str(upload.name), upload.read()))
+        name = str(upload.name)
+        limit = MAX_FILE_BYTES if name.lower().endswith(EXTENSIONS) else settings.TANDEM_MAX_UPLOAD_BYTES
+        if upload.size is not None and upload.size > limit:
+            raise TooLarge(f"'{name}' is {upload.size} bytes; an annotation import takes at most {limit}.")
+        out.append((name, upload.file))
     return out
 
 
@@ -64,24 +127,25 @@ class AnnotationImportView(APIView):
     @extend_schema(
         request={"multipart/form-data": _REQUEST},
         parameters=[OpenApiParameter("dry_run", bool, description="Only read the file: layers, items, suggested mapping")],
-        responses={200: dict, 201: dict, 400: dict},
+        responses={200: AnnotationImportPlanSerializer, 201: AnnotationImportResultSerializer,
+                   400: DetailSerializer},
         summary="Import annotations (ELAN, Praat, WebVTT/SRT, Label Studio, Tandem JSON/JSONL) as pre-labels, "
                 "human annotations or gold",
     )
     def post(self, request: Request, pk: int) -> Response:
         project = project_for(request.user, pk, Role.MANAGER)
-        files = uploaded(request)
-        layers = read_files(files)
+        upload = read_uploads(uploaded(request))
         data: Any = request.data
         if _truthy(request.query_params.get("dry_run", "")) or _truthy(data.get("dry_run", "")):
-            return Response(plan(project, layers))
+            return Response(plan(project, upload))
         target = str(data.get("as") or "")
         if target not in TARGETS:
             raise InvalidInput(f"'as' must be one of {', '.join(TARGETS)}.")
         mapping = parse_mapping(data.get("mapping"))
         options = Options(target=target, model=str(data.get("model") or ""),
-                          annotator=annotator_named(project.pk, data.get("annotator")))
-        result = annotations_import(project=project, user=actor(request), layers=layers,
-                                    mapping=mapping if mapping is not None else suggest_mapping(project, layers),
-                                    options=options, files=[name for name, _ in files])
+                          annotator=annotator_named(project.pk, data.get("annotator")),
+                          unmatched=str(data.get("unmatched") or "error"))
+        result = annotations_import(project=project, user=actor(request), upload=upload,
+                                    mapping=mapping if mapping is not None else suggest_mapping(project, upload.layers),
+                                    options=options)
         return Response(result, status=status.HTTP_201_CREATED)

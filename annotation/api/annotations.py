@@ -15,16 +15,19 @@ from annotation.api.serializers import (
     AnnotationSubmitSerializer,
     PredictionSerializer,
 )
-from annotation.models import Prediction, Role
-from annotation.policy import actor, annotation_for, annotations_visible, task_for
+from annotation.models import AnnotationKind, Prediction, Role
+from annotation.policy import actor, annotation_for, annotation_to_reopen, annotations_visible, task_for
 from annotation.selectors import role_in
-from annotation.services.annotations import annotation_create, annotation_save, annotation_submit
+from annotation.services.annotations import annotation_create, annotation_reopen, annotation_save, annotation_submit
 from annotation.services.assignments import assignment_ensure
 from common.errors import Forbidden
 from common.pagination import Pagination
+from common.schema import DetailSerializer
 
 
 class TaskAnnotationsView(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=AnnotationSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         task = task_for(request.user, pk)
@@ -48,10 +51,10 @@ class AnnotationDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(AnnotationSerializer(annotation_for(request.user, pk)).data)
 
-    @extend_schema(request=AnnotationSaveSerializer, responses={200: AnnotationSerializer, 409: dict})
+    @extend_schema(request=AnnotationSaveSerializer, responses={200: AnnotationSerializer, 409: DetailSerializer})
     def put(self, request: Request, pk: int) -> Response:
         annotation = annotation_for(request.user, pk)
-        if annotation.annotator_id != request.user.pk and annotation.kind == "human":
+        if annotation.annotator_id != request.user.pk and annotation.kind == AnnotationKind.HUMAN:
             raise Forbidden("Only the annotator who owns this annotation can change it.")
         serializer = AnnotationSaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -63,7 +66,7 @@ class AnnotationDetailView(APIView):
 
 
 class AnnotationSubmitView(APIView):
-    @extend_schema(request=AnnotationSubmitSerializer, responses={200: AnnotationSerializer, 409: dict})
+    @extend_schema(request=AnnotationSubmitSerializer, responses={200: AnnotationSerializer, 409: DetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         annotation = annotation_for(request.user, pk)
         if annotation.annotator_id != request.user.pk:
@@ -74,7 +77,18 @@ class AnnotationSubmitView(APIView):
         return Response(AnnotationSerializer(annotation).data)
 
 
+class AnnotationReopenView(APIView):
+    """Submitted → draft, by its author, where the project allows it and review has not begun."""
+
+    @extend_schema(request=None, responses={200: AnnotationSerializer, 403: DetailSerializer, 409: DetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        annotation = annotation_reopen(annotation=annotation_to_reopen(request.user, pk), user=actor(request))
+        return Response(AnnotationSerializer(annotation).data)
+
+
 class TaskPredictionsView(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=PredictionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         task = task_for(request.user, pk)

@@ -16,13 +16,13 @@ from rest_framework.views import APIView
 
 from annotation.models import Job, JobStatus, Role
 from annotation.policy import job_for, project_for
+from annotation.serializers_jobs import ExportJobSerializer
 from annotation.services.exports import (
     INCLUDE_MODES,
     MEDIA_MODES,
     PROVENANCE_KINDS,
     export_create,
     export_retry,
-    job_payload,
 )
 from common.audit import audit
 from common.errors import Conflict
@@ -52,26 +52,6 @@ class ExportRequestSerializer(serializers.Serializer):
     remake_of = serializers.IntegerField(required=False, help_text="Re-make this release job (send alone)")
 
 
-class ExportJobSerializer(serializers.Serializer):
-    """Documentation of an export job as the API answers it."""
-
-    id = serializers.IntegerField()
-    project = serializers.IntegerField()
-    kind = serializers.CharField()
-    status = serializers.ChoiceField(JobStatus.choices)
-    progress = serializers.IntegerField(min_value=0, max_value=100)
-    error = serializers.CharField()
-    params = serializers.JSONField()
-    result = serializers.JSONField(help_text="items, regions, bytes, sha256, file_name, mime_type; "
-                                              "releases add manifest and release_hash")
-    release_name = serializers.CharField(allow_null=True)
-    download_url = serializers.CharField(allow_null=True)
-    delayed = serializers.BooleanField(help_text="queued while the job broker was unreachable; sent when it is back")
-    created_by = serializers.CharField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-
 _CONFLICT = inline_serializer("ExportConflict", {"detail": serializers.CharField(), "job": ExportJobSerializer()})
 
 
@@ -85,7 +65,7 @@ class ProjectExportsView(APIView):
         jobs = Job.objects.filter(project=project, kind=Job.Kind.EXPORT).select_related("created_by").order_by("-id")
         paginator = Pagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response([job_payload(j, full=False) for j in page or []])
+        return paginator.get_paginated_response(ExportJobSerializer(page or [], many=True, context={"full": False}).data)
 
     @extend_schema(summary="Start an export (202 with the job; 409 when the same one is running)",
                    request=ExportRequestSerializer,
@@ -94,14 +74,14 @@ class ProjectExportsView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         project = project_for(request.user, pk, Role.MANAGER)
         job = export_create(project=project, user=request.user, data=request.data)
-        return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ExportDetailView(APIView):
     @extend_schema(summary="An export job: status, progress (0-100), error, result",
                    responses=ExportJobSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(job_payload(job_for(request.user, pk, Job.Kind.EXPORT)))
+        return Response(ExportJobSerializer(job_for(request.user, pk, Job.Kind.EXPORT)).data)
 
 
 def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
@@ -137,4 +117,4 @@ class ExportRetryView(APIView):
                                             409: OpenApiResponse(description="running or finished")})
     def post(self, request: Request, pk: int) -> Response:
         job = export_retry(job=job_for(request.user, pk, Job.Kind.EXPORT), user=request.user)
-        return Response(job_payload(job), status=status.HTTP_202_ACCEPTED)
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

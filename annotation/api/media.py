@@ -20,11 +20,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotation.api.serializers_media import (
+    FramesSerializer,
+    ShotsSerializer,
+    StreamOffsetAnswerSerializer,
+    WaveformJsonSerializer,
+)
 from annotation.policy import actor, asset_for, item_for, stream_for
 from common.errors import Conflict, InvalidInput
+from common.schema import DetailSerializer
 from datasets.api.ranges import media_response
 from datasets.api.serializers import AssetSerializer, asset_fps
-from datasets.models import Asset, DerivedMedia
+from datasets.models import Asset, AssetStatus, DerivedMedia
 from datasets.services.derived import derived_latest
 from datasets.services.streams import stream_set_offset
 from datasets.services.sync import asset_has_audio, item_sync_check
@@ -33,7 +40,7 @@ from datasets.services.sync import asset_has_audio, item_sync_check
 def _derived(asset: Asset, kind: str) -> DerivedMedia:
     derived = derived_latest(asset, kind)
     if derived is None:
-        if asset.status == "failed":
+        if asset.status == AssetStatus.FAILED:
             raise Conflict(f"Processing failed: {asset.error}", status=asset.status)
         raise Conflict("Not ready yet: the asset is still being processed.", status=asset.status, progress=asset.progress)
     return derived
@@ -58,6 +65,8 @@ class AssetMediaView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse | StreamingHttpResponse:
         asset = asset_for(request.user, pk)
+        if asset.meta.get("media_deleted_at"):
+            raise NotFound("This asset's media was deleted at the end of its retention period.")
         key, size, name = asset.storage_key, asset.size, asset.original_name or asset.storage_key
         proxy = derived_latest(asset, DerivedMedia.Kind.PROXY)
         if proxy is not None and proxy.manifest.get("file") and request.query_params.get("original") != "1":
@@ -95,12 +104,12 @@ class WaveformView(APIView):
             OpenApiParameter("format", str, enum=["json", "dat"]),
             OpenApiParameter("bits", int, enum=[8, 16], description="JSON sample resolution (default 8, what peaks.js draws)"),
         ],
-        responses={(200, "application/json"): dict, (200, "application/octet-stream"): bytes},
+        responses={(200, "application/json"): WaveformJsonSerializer, (200, "application/octet-stream"): bytes},
         summary="Waveform peaks in the audiowaveform .dat v2 or waveform-data.js JSON format",
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         asset = asset_for(request.user, pk)
-        if asset.status == "ready" and not asset_has_audio(asset):
+        if asset.status == AssetStatus.READY and not asset_has_audio(asset):
             raise NotFound("This asset has no audio.")
         derived = _derived(asset, DerivedMedia.Kind.WAVEFORM)
         files = {str(lv["samples_per_pixel"]): lv["file"] for lv in derived.manifest.get("levels", [])}
@@ -131,7 +140,7 @@ class WaveformView(APIView):
 
 
 class ShotsView(APIView):
-    @extend_schema(responses=dict, summary="Shot boundaries, keyframe times and filmstrip sprites")
+    @extend_schema(responses=ShotsSerializer, summary="Shot boundaries, keyframe times and filmstrip sprites")
     def get(self, request: Request, pk: int) -> Response:
         asset = asset_for(request.user, pk)
         derived = _derived(asset, DerivedMedia.Kind.VIDEO)
@@ -149,7 +158,7 @@ class ShotsView(APIView):
 
 
 class FramesView(APIView):
-    @extend_schema(responses=dict, summary="Real presentation timestamps (ms) of every video frame")
+    @extend_schema(responses=FramesSerializer, summary="Real presentation timestamps (ms) of every video frame")
     def get(self, request: Request, pk: int) -> HttpResponse:
         asset = asset_for(request.user, pk)
         derived = _derived(asset, DerivedMedia.Kind.VIDEO)
@@ -187,7 +196,7 @@ class StreamOffsetSerializer(serializers.Serializer):
 
 
 class StreamOffsetView(APIView):
-    @extend_schema(request=StreamOffsetSerializer, responses=dict,
+    @extend_schema(request=StreamOffsetSerializer, responses=StreamOffsetAnswerSerializer,
                    summary="Confirm the proposed offset of a stream, or set one (managers)")
     def patch(self, request: Request, pk: int) -> Response:
         stream, project = stream_for(request.user, pk)
@@ -196,8 +205,7 @@ class StreamOffsetView(APIView):
         stream = stream_set_offset(stream=stream, user=actor(request), project_id=project.pk,
                                    offset_ms=serializer.validated_data.get("offset_ms"),
                                    accept_proposed=serializer.validated_data["accept_proposed"])
-        return Response({"id": stream.pk, "role": stream.role, "offset_ms": stream.offset_ms,
-                         "proposed_offset_ms": stream.proposed_offset_ms, "offset_confidence": stream.offset_confidence})
+        return Response(StreamOffsetAnswerSerializer(stream).data)
 
 
 _SYNC_QUEUED = inline_serializer("SyncCheckQueued", {
@@ -209,7 +217,7 @@ _SYNC_QUEUED = inline_serializer("SyncCheckQueued", {
 
 
 class ItemSyncCheckView(APIView):
-    @extend_schema(request=None, responses={202: _SYNC_QUEUED, 409: dict},
+    @extend_schema(request=None, responses={202: _SYNC_QUEUED, 409: DetailSerializer},
                    summary="Check the sync of an item's audio streams again (managers); proposals follow")
     def post(self, request: Request, pk: int) -> Response:
         item, _ = item_for(request.user, pk)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,8 +24,10 @@ from annotation.services.projects import (
     project_delete,
     project_update,
 )
+from common.bulk import gc_paused
 from common.errors import InvalidInput, TooLarge
 from common.parsers import FastJSONParser
+from common.schema import page_of
 
 
 class ProjectListView(generics.ListCreateAPIView):
@@ -73,7 +75,7 @@ class ProjectDetailView(APIView):
 class MemberListView(APIView):
     serializer_class = MembershipSerializer
 
-    @extend_schema(responses=MembershipSerializer(many=True))
+    @extend_schema(responses=page_of("MembershipPage", MembershipSerializer(many=True)))
     def get(self, request: Request, pk: int) -> Response:
         project = project_for(request.user, pk)
         members = members_visible(project, request.user)
@@ -111,9 +113,13 @@ class ImportView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer, "application/json": {"type": "array"}},
-        responses={201: dict},
+        responses={201: inline_serializer("ImportResult", {
+            "items": serializers.IntegerField(), "tasks": serializers.IntegerField(),
+            "task_ids": serializers.ListField(child=serializers.IntegerField(), help_text="the first 1000"),
+        })},
         summary="Import items: a JSONL manifest, media files, or both (files referenced by name)",
     )
+    @gc_paused()
     def post(self, request: Request, pk: int) -> Response:
         project = project_for(request.user, pk, Role.MANAGER)
         uploads: dict[str, Any] = {}

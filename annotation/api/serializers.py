@@ -28,7 +28,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "instructions", "schema", "schema_version", "overlap", "agreement_threshold",
             "agreement_measure", "merge_rule", "everyone_share", "honeypot_rate", "audit_rate", "prelabelers",
-            "role", "counts", "created_at", "import_source",
+            "role", "counts", "created_at", "import_source", "allow_reopen",
+            "require_consent", "audit_facets", "audit_thresholds",
         ]
         read_only_fields = ["schema_version", "created_at"]
 
@@ -63,6 +64,25 @@ class ProjectSerializer(serializers.ModelSerializer):
         return value
 
     validate_everyone_share = _rate
+
+    def validate_require_consent(self, value: str | None) -> str | None:
+        return value or None  # an empty scope requires nothing
+
+    def validate_audit_facets(self, value: Any) -> list[str]:
+        from datasets.exports.audit import AuditSettingsError, check_facets
+
+        try:
+            return check_facets(value)
+        except AuditSettingsError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate_audit_thresholds(self, value: Any) -> dict[str, Any]:
+        from datasets.exports.audit import AuditSettingsError, check_thresholds
+
+        try:
+            return check_thresholds(value)
+        except AuditSettingsError as exc:
+            raise serializers.ValidationError(str(exc)) from None
     validate_honeypot_rate = _rate
     validate_audit_rate = _rate
 
@@ -129,8 +149,9 @@ class AnnotationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Annotation
         fields = ["id", "task", "annotator", "kind", "status", "version", "result", "automatic",
-                  "created_at", "updated_at", "submitted_at"]
-        read_only_fields = ["task", "kind", "status", "version", "automatic", "created_at", "updated_at", "submitted_at"]
+                  "created_at", "updated_at", "submitted_at", "review_note"]
+        read_only_fields = ["task", "kind", "status", "version", "automatic", "created_at", "updated_at", "submitted_at",
+                            "review_note"]
 
 
 class AnnotationCreateSerializer(serializers.Serializer):

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +17,8 @@ from annotation.models import Task, TaskStatus
 from annotation.policy import actor, project_for, task_for, tasks_visible, user_sees_peer_work
 from annotation.services.assignments import task_next, task_skip
 from common.errors import Forbidden, InvalidInput
+from common.pagination import PageOrCursorPagination
+from common.schema import DetailSerializer
 
 # Query filters that reveal other annotators' work; only reviewers and managers may use them.
 PEER_WORK_FILTERS = ("annotator", "agreement_lt", "agreement_gte")
@@ -31,6 +33,9 @@ def _float(value: str, name: str) -> float:
 
 class TaskListView(generics.ListAPIView):
     serializer_class = TaskListSerializer
+    # Counting a million-task project, or one annotator's 14,000 tasks, outweighs the page itself:
+    # clients that walk the list pass 'cursor' for keyset pages without a count.
+    pagination_class = PageOrCursorPagination
 
     @extend_schema(parameters=[
         OpenApiParameter("status", str, enum=TaskStatus.values),
@@ -88,8 +93,14 @@ class TaskDetailView(APIView):
         return Response(TaskSerializer(task, context={"request": request, "peer_work": peer_work}).data)
 
 
+_NEXT_TASK = inline_serializer("NextTask", {"task": inline_serializer("NextTaskRef", {
+    "id": serializers.IntegerField(), "project": serializers.IntegerField(),
+    "status": serializers.ChoiceField(TaskStatus.choices), "item": serializers.IntegerField(),
+})})
+
+
 class NextTaskView(APIView):
-    @extend_schema(request=None, responses={200: TaskSerializer, 204: None}, summary="Take the next task (with a lease)")
+    @extend_schema(request=None, responses={200: _NEXT_TASK, 204: None}, summary="Take the next task (with a lease)")
     def post(self, request: Request, pk: int) -> Response:
         project = project_for(request.user, pk)
         task = task_next(project=project, user=actor(request))
@@ -99,7 +110,7 @@ class NextTaskView(APIView):
 
 
 class SkipTaskView(APIView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: DetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         task = task_for(request.user, pk)
         task_skip(task=task, user=actor(request))

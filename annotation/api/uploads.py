@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from annotation.models import Role
 from annotation.policy import actor, project_for, upload_for
 from common.errors import InvalidInput
+from common.schema import DetailSerializer
 from datasets.api.serializers import AssetSerializer
 from datasets.models import Upload
 from datasets.services.uploads import upload_append, upload_create
@@ -66,7 +67,7 @@ class UploadView(APIView):
     @extend_schema(
         request={"application/offset+octet-stream": bytes},
         parameters=[OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True)],
-        responses={200: _UPLOAD, 409: dict},
+        responses={200: _UPLOAD, 409: DetailSerializer},
         summary="Append a chunk at Upload-Offset; the last chunk creates the asset",
     )
     def patch(self, request: Request, pk: str) -> Response:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 STREAM_KINDS = frozenset({"audio", "video", "text"})
-TRACK_KINDS = frozenset({"segment", "point", "transcript", "span", "box", "relation"})
+TRACK_KINDS = frozenset({"segment", "point", "transcript", "span", "box", "relation", "redact"})
 
 Item = Mapping[str, Any]
 Options = Mapping[str, Any]
@@ -98,8 +98,9 @@ def number_regions(prefix: str, regions: list[Region]) -> list[Region]:
 def check_region(region: Mapping[str, Any], kind: str) -> None:
     """Raise ValueError if ``region`` breaks the annotation result format for a ``kind`` track.
 
-    Covers the kinds pre-labelers fill here (segment, point, transcript) plus span; a suggestion
-    must also carry a float ``score`` in [0, 1].
+    Covers the kinds pre-labelers fill here (segment, point, transcript, redact) plus span; a
+    suggestion must also carry a float ``score`` in [0, 1]. A redaction is checked as the shape
+    its keys give it: a box (``keyframes``), a segment or a span.
     """
     if not isinstance(region.get("id"), str) or not region["id"]:
         raise ValueError("region id must be a non-empty string")
@@ -110,6 +111,8 @@ def check_region(region: Mapping[str, Any], kind: str) -> None:
         raise ValueError(f"score must be a float in [0, 1], got {score!r}")
     if kind != "transcript" and not isinstance(region.get("label"), str):
         raise ValueError(f"{kind} region needs a string label")
+    if kind == "redact":
+        kind = "box" if "keyframes" in region else "span" if "start_char" in region else "segment"
     if kind in ("segment", "transcript"):
         start, end = region.get("start_ms"), region.get("end_ms")
         if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start <= end:
@@ -123,5 +126,14 @@ def check_region(region: Mapping[str, Any], kind: str) -> None:
         start, end = region.get("start_char"), region.get("end_char")
         if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start <= end:
             raise ValueError("span region needs start_char <= end_char")
+    elif kind == "box":
+        keyframes = region.get("keyframes")
+        if not isinstance(keyframes, list) or not keyframes:
+            raise ValueError("box region needs a non-empty keyframes list")
+        for frame in keyframes:
+            if not isinstance(frame.get("time_ms"), int) or frame["time_ms"] < 0:
+                raise ValueError("a keyframe needs a non-negative integer time_ms")
+            if not all(isinstance(frame.get(c), float) and 0.0 <= frame[c] <= 1.0 for c in ("x", "y", "w", "h")):
+                raise ValueError("a keyframe needs x, y, w, h as fractions of the frame")
     else:
         raise ValueError(f"unsupported track kind {kind!r}")

@@ -11,7 +11,7 @@ import threading
 
 from annotation.prelabel.base import STREAM_KINDS, TRACK_KINDS, PreLabeler
 
-BUILTINS = ("vad", "shots", "align", "asr", "ocr")
+BUILTINS = ("vad", "shots", "align", "asr", "ocr", "faces", "pii")
 
 _registry: dict[str, PreLabeler] = {}
 _lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,20 +28,18 @@ from annotation.models import (
 from annotation.schema import ResultContext, ResultError, validate_result
 from annotation.services.assignments import assignment_for_labeling
 from annotation.services.revisions import json_size, revision_write
+from common.audit import audit
 from common.errors import Conflict, Forbidden, InvalidInput, StaleVersion, TooLarge
 from common.states import check_transition
-from datasets.models import Stream
+from datasets.models import AssetKind, Stream
 
 # Sent (after commit) when a task has all the submitted annotations it needs; qa listens.
 task_completed = Signal()
-# Sent (after commit) whenever any annotation is submitted. No receiver yet (qa's annotator
-# metrics read the rows instead); imports send it too, so a listener added later sees every one.
-annotation_submitted = Signal()
 
 
 def result_context(task: Task) -> ResultContext:
     streams = Stream.objects.filter(item_id=task.item_id).select_related("asset")
-    lengths = {s.role: int(s.asset.meta.get("chars", 0)) for s in streams if s.asset.kind == "text" and "chars" in s.asset.meta}
+    lengths = {s.role: int(s.asset.meta.get("chars", 0)) for s in streams if s.asset.kind == AssetKind.TEXT and "chars" in s.asset.meta}
     return ResultContext(duration_ms=task.item.duration_ms, text_lengths=lengths)
 
 
@@ -168,12 +166,44 @@ def annotation_submit(*, annotation: Annotation, user: User, version: int | None
     if was_active and task.active_count > 0:
         task.active_count -= 1
     Task.objects.filter(pk=task.pk).update(submitted_count=task.submitted_count, active_count=task.active_count)
-    task_id, annotation_id = task.pk, annotation.pk
+    task_id = task.pk
     if task.status == TaskStatus.OPEN and task.submitted_count >= _needed(task):
         task_set_status(task, TaskStatus.COMPLETE)
         Project.objects.filter(pk=task.project_id).update(completed_count=F("completed_count") + 1)
         transaction.on_commit(lambda: task_completed.send(sender=Task, task_id=task_id))
-    transaction.on_commit(lambda: annotation_submitted.send(sender=Annotation, annotation_id=annotation_id))
+    return annotation
+
+
+@transaction.atomic
+def annotation_reopen(*, annotation: Annotation, user: User) -> Annotation:
+    """Submitted → draft again, at the author's request (the policy decided they may).
+
+    Refused (409) unless the annotation is submitted and review has not begun on its task (see
+    ``task_taken_into_review``). The task takes the submission back: its count drops, a complete
+    task is open again, and the author's assignment is active with a fresh lease, so the task is
+    theirs in the queue until they submit once more. A revision keeps the submitted version.
+    """
+    from annotation.policy import task_taken_into_review
+
+    annotation = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if annotation.status != AnnotationStatus.SUBMITTED:
+        raise Conflict("Only a submitted annotation can be reopened; this one is a draft.", current_version=annotation.version)
+    task = Task.objects.select_for_update().get(pk=annotation.task_id)
+    if task_taken_into_review(task):
+        raise Conflict("Review has begun on this task, so it can no longer be reopened.", current_version=annotation.version)
+    now = timezone.now()
+    Annotation.objects.filter(pk=annotation.pk).update(status=AnnotationStatus.DRAFT, version=F("version") + 1, updated_at=now)
+    annotation.status, annotation.version, annotation.updated_at = AnnotationStatus.DRAFT, annotation.version + 1, now
+    _revision(annotation, user, annotation.result)
+    lease = now + timedelta(seconds=settings.TANDEM_LEASE_SECONDS)
+    Assignment.objects.filter(task=task, annotator=user, status=AssignmentStatus.SUBMITTED).update(
+        status=AssignmentStatus.ACTIVE, lease_expires_at=lease, submitted_at=None)
+    Task.objects.filter(pk=task.pk, submitted_count__gt=0).update(
+        submitted_count=F("submitted_count") - 1, active_count=F("active_count") + 1)
+    if task.status == TaskStatus.COMPLETE:
+        task_set_status(task, TaskStatus.OPEN)
+        Project.objects.filter(pk=task.project_id, completed_count__gt=0).update(completed_count=F("completed_count") - 1)
+    audit(user, "annotation.reopen", annotation, project_id=task.project_id, task=task.pk, version=annotation.version)
     return annotation
 
 

@@ -7,6 +7,8 @@ never take the last free slot of one task.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -51,6 +53,28 @@ def _candidates(project: Project, user: User, honeypot: bool) -> QuerySet[Task]:
     return qs
 
 
+@contextmanager
+def _probing_each_candidate() -> Iterator[None]:
+    """Plan the candidate query as a walk of the queue that probes each task for the caller's assignment.
+
+    With a LIMIT, PostgreSQL's cost model prefers a merge anti-join reading the caller's
+    assignments in task order through the (task, annotator) unique index: it charges only a
+    fraction of that scan, but finding the first open task means reading every assignment of
+    the tasks before it (about 130 ms at a million tasks). Probing the (annotator, task) index
+    per candidate costs one lookup per task walked. Scoped to these queries (SET LOCAL, then back to the default).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
+
+
 @transaction.atomic
 def task_next(*, project: Project, user: User) -> Task | None:
     """The caller's next task: their unexpired active one, else a fresh one with a new lease."""
@@ -68,9 +92,10 @@ def task_next(*, project: Project, user: User) -> Task | None:
         return current.task
     leases_expire(project)
     want_honeypot = project.honeypot_rate > 0 and random.random() < project.honeypot_rate
-    task = _candidates(project, user, want_honeypot).first()
-    if task is None and want_honeypot:
-        task = _candidates(project, user, False).first()
+    with _probing_each_candidate():
+        task = _candidates(project, user, want_honeypot).first()
+        if task is None and want_honeypot:
+            task = _candidates(project, user, False).first()
     if task is None:
         return None
     try:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from django.db import IntegrityError, transaction
 
 from annotation.models import Job, JobStatus, Project, TaskStatus
+from annotation.serializers_jobs import export_job_payload
+from annotation.services.exports_redact import validate_redact
 from annotation.services.jobs import job_set_status
 from common.audit import audit
-from common.dispatch import enqueue_on_commit, is_pending
+from common.dispatch import enqueue_on_commit
 from common.errors import Conflict, InvalidInput
 from datasets.exports import FORMATS
 
@@ -25,10 +27,34 @@ INCLUDE_MODES = ("gold", "submitted", "all")
 MEDIA_MODES = ("references", "include")
 PROVENANCE_KINDS = ("captured", "synthetic")
 FILTER_KEYS = ("status", "labels", "created_after", "created_before", "agreement_gte", "provenance")
-REQUEST_KEYS = ("format", "include", "filters", "media", "release", "remake_of", "ground_truth")
+REQUEST_KEYS = ("format", "include", "filters", "media", "release", "remake_of", "ground_truth", "redact")
 MAX_ANNOTATOR_NAME = 150
 MAX_RELEASE_NAME = 200
 _RELEASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class ExportFilters(TypedDict, total=False):
+    """Checked export filters (``validate_filters``); a filter not given is absent."""
+
+    status: list[str]  # task statuses, sorted
+    labels: list[str]  # schema label values, sorted
+    created_after: str  # ISO 8601, as the caller wrote it
+    created_before: str
+    agreement_gte: float
+    provenance: str  # one of PROVENANCE_KINDS
+
+
+class ExportParams(TypedDict):
+    """An export job's ``params``: normalised, so that equal requests compare equal."""
+
+    format: str
+    include: str  # one of INCLUDE_MODES
+    media: str  # one of MEDIA_MODES
+    filters: ExportFilters
+    release: NotRequired[str]
+    ground_truth: NotRequired[str]  # COCO: whose boxes are the ground truth for items without gold
+    redact: NotRequired[dict[str, str]]
+    remake_of: NotRequired[int]  # a remake: the job id of the release it remakes
 
 
 def _date(value: Any, field: str) -> str:
@@ -48,7 +74,7 @@ def _string_list(value: Any, field: str) -> list[str]:
     return sorted(set(value))
 
 
-def validate_filters(raw: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
+def validate_filters(raw: Any, schema: Mapping[str, Any]) -> ExportFilters:
     """Check and normalise export filters; the first bad one raises InvalidInput naming it."""
     if raw is None:
         return {}
@@ -57,7 +83,7 @@ def validate_filters(raw: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(raw) - set(FILTER_KEYS))
     if unknown:
         raise InvalidInput(f"Unknown filter '{unknown[0]}'; use {', '.join(FILTER_KEYS)}.", field=f"filters.{unknown[0]}")
-    out: dict[str, Any] = {}
+    out: ExportFilters = {}
     if raw.get("status") is not None:
         statuses = _string_list(raw["status"], "filters.status")
         bad = [s for s in statuses if s not in TaskStatus.values]
@@ -72,11 +98,13 @@ def validate_filters(raw: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
         if bad:
             raise InvalidInput(f"Label '{bad[0]}' is not in the project's schema.", field="filters.labels")
         out["labels"] = labels
-    for key in ("created_after", "created_before"):
-        if raw.get(key) is not None:
-            out[key] = _date(raw[key], f"filters.{key}")
+    if raw.get("created_after") is not None:
+        out["created_after"] = _date(raw["created_after"], "filters.created_after")
+    if raw.get("created_before") is not None:
+        out["created_before"] = _date(raw["created_before"], "filters.created_before")
     if out.get("created_after") and out.get("created_before"):
-        after, before = (dt.datetime.fromisoformat(out[k]) for k in ("created_after", "created_before"))
+        after = dt.datetime.fromisoformat(out["created_after"])
+        before = dt.datetime.fromisoformat(out["created_before"])
         try:
             ordered = after < before
         except TypeError:  # one aware, one naive: compare as UTC
@@ -96,7 +124,7 @@ def validate_filters(raw: Any, schema: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate_request(project: Project, data: Any) -> dict[str, Any]:
+def validate_request(project: Project, data: Any) -> ExportParams:
     """Normalised job params from a request body (defaults filled in, lists sorted)."""
     if not isinstance(data, Mapping):
         raise InvalidInput("Send a JSON object.")
@@ -112,8 +140,8 @@ def validate_request(project: Project, data: Any) -> dict[str, Any]:
     media = data.get("media", "references")
     if media not in MEDIA_MODES:
         raise InvalidInput(f"'media' must be one of {', '.join(MEDIA_MODES)}.", field="media")
-    params: dict[str, Any] = {"format": fmt, "include": include, "media": media,
-                              "filters": validate_filters(data.get("filters"), project.schema)}
+    params: ExportParams = {"format": fmt, "include": include, "media": media,
+                            "filters": validate_filters(data.get("filters"), project.schema)}
     release = data.get("release")
     if release not in (None, ""):
         if not isinstance(release, str) or len(release) > MAX_RELEASE_NAME or not _RELEASE_NAME.match(release):
@@ -127,10 +155,13 @@ def validate_request(project: Project, data: Any) -> dict[str, Any]:
             raise InvalidInput(f"'ground_truth' must be an annotator's user name (at most {MAX_ANNOTATOR_NAME} "
                                "characters).", field="ground_truth")
         params["ground_truth"] = ground_truth
+    redact = validate_redact(project, data.get("redact"))
+    if redact is not None:
+        params["redact"] = redact
     return params
 
 
-def _remake_params(project: Project, data: Mapping[str, Any]) -> dict[str, Any]:
+def _remake_params(project: Project, data: Mapping[str, Any]) -> ExportParams:
     """Params of a remake: those of the original release, pointing back at it."""
     source_id = data.get("remake_of")
     if isinstance(source_id, bool) or not isinstance(source_id, int):
@@ -143,7 +174,8 @@ def _remake_params(project: Project, data: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput(f"No export job {source_id} in this project.", field="remake_of")
     if source.status != JobStatus.SUCCEEDED or not source.release_name:
         raise InvalidInput(f"Export {source_id} is not a finished release.", field="remake_of")
-    params = {k: v for k, v in source.params.items() if k != "release"}
+    # the original's params were checked when it was made
+    params = cast(ExportParams, {k: v for k, v in source.params.items() if k != "release"})
     params["remake_of"] = source.pk
     return params
 
@@ -166,7 +198,7 @@ def export_create(*, project: Project, user: Any, data: Any) -> Job:
         running = (Job.objects.filter(project=project, kind=Job.Kind.EXPORT, params=params,
                                       status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).order_by("id").first())
         if running is not None:
-            raise Conflict("The same export is already queued or running.", job=job_payload(running))
+            raise Conflict("The same export is already queued or running.", job=export_job_payload(running))
         if release and Job.objects.filter(project=project, release_name=release).exists():
             raise Conflict(f"Release '{release}' already exists in this project.", field="release")
         try:
@@ -197,8 +229,8 @@ def export_retry(*, job: Job, user: Any) -> Job:
 
 
 def output_is_zip(params: Mapping[str, Any]) -> bool:
-    """Whether the export file is a zip: zipped formats, and any format with media included."""
-    return FORMATS[params["format"]].zipped or params.get("media") == "include"
+    """Whether the export file is a zip: zipped formats, any format with media included, redacted exports."""
+    return FORMATS[params["format"]].zipped or params.get("media") == "include" or bool(params.get("redact"))
 
 
 def export_file_name(project: Project, job: Job) -> str:
@@ -219,19 +251,3 @@ def export_mime_type(params: Mapping[str, Any]) -> str:
 def export_key(job: Job, name: str) -> str:
     """Storage key of an export file: one folder per job, so a job's file never collides."""
     return f"exports/{job.project_id}/{job.pk}/{name}"
-
-
-def job_payload(job: Job, *, full: bool = True) -> dict[str, Any]:
-    """The JSON shape of an export job (also sent inside 409 answers)."""
-    result = dict(job.result or {})
-    if not full:
-        result.pop("manifest", None)
-    return {"id": job.pk, "project": job.project_id, "kind": job.kind, "status": job.status,
-            "progress": job.progress, "error": job.error, "params": job.params, "result": result,
-            "release_name": job.release_name or None,
-            # queued, but the broker was away when it was asked for: it goes out when the broker is back
-            "delayed": job.status == JobStatus.QUEUED and is_pending("annotation.tasks.exports.run_export", job.pk),
-            "download_url": f"/api/exports/{job.pk}/download" if job.status == JobStatus.SUCCEEDED else None,
-            "created_by": job.created_by.username if job.created_by_id and job.created_by else None,
-            "created_at": job.created_at.isoformat() if job.created_at else None,
-            "updated_at": job.updated_at.isoformat() if job.updated_at else None}

@@ -19,7 +19,7 @@ from common.errors import InvalidInput
 from common.parsers import loads_without_nul
 from datasets.services.assets import readable_kind
 from datasets.services.items import items_import
-from datasets.services.sync import items_queue_sync
+from datasets.services.sync import assets_with_audio, items_queue_sync
 
 MAX_MANIFEST_LINES = 100_000
 ANALYZE_AFTER = 1000
@@ -85,8 +85,19 @@ def _queue_sync_of_ready_items(records: list[dict[str, Any]], item_ids: list[int
     Only a stream naming an existing asset (``{"asset": id}``, e.g. a finished resumable upload) can
     be ready at import; new files are checked when their processing ends (``datasets.tasks``).
     """
-    reusing = [item_id for record, item_id in zip(records, item_ids, strict=True)
-               if any(isinstance(s, Mapping) and "asset" in s for s in record.get("streams", []))]
+    # A check needs two streams with audio. A named asset that is not ready with audio (text, an image,
+    # media still processing) can never be one, so an item short of two others cannot be ready: it is
+    # left out here rather than looked up stream by stream (a 100,000-line import of text items).
+    audio = assets_with_audio(s["asset"] for record in records for s in record.get("streams", [])
+                              if isinstance(s, (dict, Mapping)) and isinstance(s.get("asset"), int))
+    reusing = []
+    for record, item_id in zip(records, item_ids, strict=True):
+        streams = record.get("streams", [])
+        if len(streams) < 2:
+            continue
+        named = [s for s in streams if isinstance(s, (dict, Mapping))]
+        if any("asset" in s for s in named) and sum(1 for s in named if "asset" not in s or s["asset"] in audio) >= 2:
+            reusing.append(item_id)
     if reusing:
         items_queue_sync(reusing)
 
@@ -120,7 +131,7 @@ def upload_records(
 def check_stream_roles(schema: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> None:
     """Refuse the first item that lacks a stream role a track of the schema names (no item is made)."""
     for n, record in enumerate(records, start=1):
-        roles = [str(s.get("role")) for s in record.get("streams", []) if isinstance(s, Mapping)]
+        roles = [str(s.get("role")) for s in record.get("streams", []) if isinstance(s, (dict, Mapping))]
         missing = missing_roles(schema, roles)
         if missing:
             role, tracks = missing[0]

@@ -10,18 +10,30 @@ of the same model version leaves an unchanged row untouched, a new version repla
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.db import transaction
 
 from annotation.models import Job, JobStatus, Prediction, Project, Task
 from annotation.prelabel import registry
 from annotation.schema import ResultContext, ResultError, validate_result
+from annotation.serializers_jobs import prelabel_job_payload
 from common.audit import audit
-from common.dispatch import enqueue_on_commit, is_pending
+from common.dispatch import enqueue_on_commit
 from common.errors import Conflict, InvalidInput
 
 MAPPING_KEYS = ("prelabeler", "track", "label", "stream", "text_stream", "options")
+
+
+class PrelabelEntry(TypedDict):
+    """One checked entry of a project's pre-labeler mapping, as ``prelabel_mapping_check`` returns it."""
+
+    prelabeler: str
+    track: str
+    label: NotRequired[str]  # absent on a transcript track
+    stream: NotRequired[str]  # the media stream role, for a pre-labeler that reads audio or video
+    text_stream: NotRequired[str]  # the text stream role, for a pre-labeler that reads text
+    options: NotRequired[dict[str, Any]]  # the pre-labeler's own extras
 REQUEST_KEYS = ("prelabelers", "tasks")
 #: Options the platform sets itself; a mapping's ``options`` may not override them.
 RESERVED_OPTIONS = frozenset({"track", "label", "model_dir"})
@@ -46,7 +58,7 @@ def _role(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64
 
 
-def prelabel_mapping_check(project: Project, mapping: Any) -> list[dict[str, Any]]:
+def prelabel_mapping_check(project: Project, mapping: Any) -> list[PrelabelEntry]:
     """Check ``mapping`` against the registry and the project's schema; return it normalised.
 
     Each entry names a registered pre-labeler, a schema track whose kind that pre-labeler fills,
@@ -59,7 +71,7 @@ def prelabel_mapping_check(project: Project, mapping: Any) -> list[dict[str, Any
         raise InvalidInput("'prelabelers' must be a list of mappings.", field="prelabelers")
     tracks = {t["name"]: t for t in project.schema.get("tracks", []) if isinstance(t, Mapping)}
     seen: set[str] = set()
-    out: list[dict[str, Any]] = []
+    out: list[PrelabelEntry] = []
     for i, entry in enumerate(mapping):
         if not isinstance(entry, Mapping):
             raise _bad(i, entry, None, "must be an object.")
@@ -83,7 +95,7 @@ def prelabel_mapping_check(project: Project, mapping: Any) -> list[dict[str, Any
         if track["kind"] not in prelabeler.fills:
             raise _bad(i, entry, "track", f"pre-labeler '{name}' fills {' or '.join(prelabeler.fills)} tracks; "
                                           f"track '{track['name']}' is a {track['kind']} track.")
-        normal: dict[str, Any] = {"prelabeler": name, "track": track["name"]}
+        normal: PrelabelEntry = {"prelabeler": name, "track": track["name"]}
         values = [lab["value"] for lab in track.get("labels", [])]
         label = entry.get("label")
         if label is None and track["kind"] != "transcript":
@@ -181,21 +193,6 @@ def prelabel_start(*, project: Project, user: Any, data: Any) -> Job:
     return job
 
 
-def prelabel_job_payload(job: Job) -> dict[str, Any]:
-    """A pre-label job as the API answers it."""
-    creator = job.created_by
-    return {
-        "id": job.pk, "project": job.project_id, "kind": job.kind, "status": job.status,
-        "progress": job.progress, "error": job.error,
-        "params": {"prelabelers": job.params.get("prelabelers", []), "tasks": job.params.get("tasks"),
-                   "mapping": job.params.get("mapping", [])},
-        "result": job.result,
-        "delayed": job.status == JobStatus.QUEUED and is_pending("annotation.tasks.prelabel.run_prelabel", job.pk),
-        "created_by": creator.get_username() if creator is not None else None,
-        "created_at": job.created_at, "updated_at": job.updated_at,
-    }
-
-
 def prelabel_regions(schema: Mapping[str, Any], entry: Mapping[str, Any], regions: Sequence[Mapping[str, Any]]
                      ) -> list[dict[str, Any]]:
     """A pre-labeler's regions placed on the mapped track and label, numbered, checked against the schema.
@@ -204,11 +201,16 @@ def prelabel_regions(schema: Mapping[str, Any], entry: Mapping[str, Any], region
     An interval a model made empty (an interpolated word at a single instant) gets 1 ms so that
     it stays a valid, editable region. Raises ResultError when a region still breaks the schema.
     """
-    kind = next(t["kind"] for t in schema.get("tracks", []) if t.get("name") == entry["track"])
+    track = next(t for t in schema.get("tracks", []) if t.get("name") == entry["track"])
+    kind = track["kind"]
+    # a redaction keeps the reason its pre-labeler found (name, number…) when the track has it
+    reasons = {lab["value"] for lab in track.get("labels", [])} if kind == "redact" else set()
     out: list[dict[str, Any]] = []
     for n, region in enumerate(regions, start=1):
         placed = {**region, "id": f"{entry['prelabeler']}-{n}", "track": entry["track"]}
-        if "label" in entry:
+        if region.get("label") in reasons:
+            pass
+        elif "label" in entry:
             placed["label"] = entry["label"]
         else:
             placed.pop("label", None)

@@ -26,6 +26,10 @@ PROJECT_FIELDS = (
     "honeypot_rate",
     "audit_rate",
     "prelabelers",
+    "require_consent",
+    "audit_facets",
+    "audit_thresholds",
+    "allow_reopen",
 )
 
 

@@ -2,3 +2,4 @@
 
 from annotation.tasks.exports import *  # noqa: F403
 from annotation.tasks.prelabel import *  # noqa: F403
+from annotation.tasks.retention import *  # noqa: F403

@@ -26,12 +26,14 @@ from django.db import OperationalError
 
 from annotation.models import Job, JobStatus, Project
 from annotation.selectors_exports import agreement_summary, export_records, export_tasks
+from annotation.services.datacards import DATACARD_NAME, consent_excluded, release_datacard
 from annotation.services.exports import (
     export_file_name,
     export_key,
     export_mime_type,
 )
 from annotation.services.jobs import EXPORT_JOB, job_set_progress
+from annotation.tasks.exports_redacted import write_redacted_export
 from common.jobs import Claim, Outcome, run
 from datasets.exports import FORMATS
 from datasets.exports.base import DeterministicZip, dumps, loads
@@ -273,6 +275,7 @@ def _discard_outputs(job: Job, key: str) -> None:
     """Remove what a failed attempt may have saved: the export file and the release snapshot."""
     _discard(key)
     _discard(export_key(job, SNAPSHOT_NAME))
+    _discard(export_key(job, DATACARD_NAME))
 
 
 def _compare_with_release(job: Job, facts: dict[str, Any]) -> dict[str, Any]:
@@ -282,6 +285,14 @@ def _compare_with_release(job: Job, facts: dict[str, Any]) -> dict[str, Any]:
     return {"remake_of": source.pk, "same_bytes": source.result.get("sha256") == facts["sha256"]}
 
 
+def _consent_excluded(job: Job, project: Project) -> int:
+    """Items the export left out for lacking the project's required consent (a remake: as its release did)."""
+    source = _remade_release(job)
+    if source is not None:
+        return int(source.result.get("consent_excluded", 0))
+    return consent_excluded(project, job.params.get("filters") or {})
+
+
 def _write(held: Claim) -> Outcome:
     """The export itself; whatever it saved is removed again if it does not end succeeded."""
     job = Job.objects.select_related("project").get(pk=held.pk)
@@ -289,7 +300,11 @@ def _write(held: Claim) -> Outcome:
     key = ""
     try:
         with tempfile.TemporaryDirectory(prefix="tandem-export-") as workdir:
-            path, facts = write_export(job, project, workdir)
+            if job.params.get("redact"):
+                path, facts = write_redacted_export(job, project, workdir, error=ExportError)
+            else:
+                path, facts = write_export(job, project, workdir)
+            facts["consent_excluded"] = _consent_excluded(job, project)
             name = export_file_name(project, job)
             if job.release_name:
                 job_set_progress(job.pk, 92)
@@ -298,6 +313,8 @@ def _write(held: Claim) -> Outcome:
                 snapshot_key = export_key(job, SNAPSHOT_NAME)
                 _save(snapshot_key, snapshot)
                 facts["snapshot_key"] = snapshot_key
+                facts.update(release_datacard(job, project, _local_snapshot(snapshot), facts,
+                                              export_key(job, DATACARD_NAME)))
             if job.params.get("remake_of"):
                 facts.update(_compare_with_release(job, facts))
             key = export_key(job, name)

@@ -31,12 +31,13 @@ from annotation.prelabel.base import ItemResult, PreLabeler
 from annotation.prelabel.device import pick_device
 from annotation.services.jobs import PRELABEL_JOB, job_outcome, job_set_progress
 from annotation.services.prelabel import (
+    PrelabelEntry,
     prelabel_mapping_check,
     prelabel_store_item,
 )
 from common.errors import DomainError
 from common.jobs import Claim, JobFailed, Outcome, run
-from datasets.models import DerivedMedia, Stream
+from datasets.models import AssetKind, AssetStatus, DerivedMedia, Stream
 from datasets.services.derived import derived_latest
 from datasets.tasks import local_copy
 
@@ -70,7 +71,7 @@ def _stream(streams: dict[str, Stream], role: str) -> Stream:
         have = ", ".join(sorted(streams)) or "none"
         raise InputError(f"the item has no stream '{role}' (streams: {have})")
     asset = stream.asset
-    if asset.status != "ready":
+    if asset.status != AssetStatus.READY:
         reason = f": {asset.error}" if asset.error else ""
         raise InputError(f"stream '{role}' (asset {asset.pk}) is not ready: it is {asset.status}{reason}")
     return stream
@@ -97,7 +98,7 @@ def _local_file(stream: Stream, stack: ExitStack) -> str:
 
 def _shots(stream: Stream) -> dict[str, Any]:
     asset = stream.asset
-    if asset.kind != "video":
+    if asset.kind != AssetKind.VIDEO:
         raise InputError(f"stream '{stream.role}' (asset {asset.pk}) is {asset.kind}, not video")
     derived = derived_latest(asset, DerivedMedia.Kind.VIDEO)
     if derived is None:
@@ -114,7 +115,7 @@ def _shots(stream: Stream) -> dict[str, Any]:
 
 def _text(stream: Stream) -> str:
     asset = stream.asset
-    if asset.kind != "text":
+    if asset.kind != AssetKind.TEXT:
         raise InputError(f"stream '{stream.role}' (asset {asset.pk}) is {asset.kind}, not text")
     try:
         with default_storage.open(asset.storage_key, "rb") as fh:
@@ -123,7 +124,7 @@ def _text(stream: Stream) -> str:
         raise InputError(f"stream '{stream.role}' (asset {asset.pk}): the text cannot be read: {exc}") from exc
 
 
-def build_input(prelabeler: PreLabeler, entry: dict[str, Any], streams: dict[str, Stream],
+def build_input(prelabeler: PreLabeler, entry: PrelabelEntry, streams: dict[str, Stream],
                 stack: ExitStack) -> dict[str, Any]:
     """The plain input of one item for ``prelabeler``, following its ``needs``.
 
@@ -145,7 +146,7 @@ def build_input(prelabeler: PreLabeler, entry: dict[str, Any], streams: dict[str
     return item
 
 
-def options_for(entry: dict[str, Any]) -> dict[str, Any]:
+def options_for(entry: PrelabelEntry) -> dict[str, Any]:
     """The options a mapping entry gives its pre-labeler: its own extras plus track, label, model dir."""
     options: dict[str, Any] = {**entry.get("options", {}), "track": entry["track"]}
     if "label" in entry:

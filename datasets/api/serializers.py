@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from rest_framework import serializers
 
 from common.dispatch import is_pending
-from datasets.models import Asset, Item, Stream
+from datasets.models import Asset, AssetKind, AssetStatus, Item, Stream
 
 TEXT_INLINE_LIMIT = 2_000_000
 
@@ -65,19 +65,19 @@ class AssetSerializer(serializers.ModelSerializer):
         return [str(w) for w in obj.meta.get("warnings", [])]
 
     def get_delayed(self, obj: Asset) -> bool:
-        return obj.status == "pending" and is_pending("datasets.tasks.process_asset", obj.pk)
+        return obj.status == AssetStatus.PENDING and is_pending("datasets.tasks.process_asset", obj.pk)
 
     def get_media_url(self, obj: Asset) -> str:
         return f"/api/assets/{obj.pk}/media"
 
     def get_waveform_url(self, obj: Asset) -> str | None:
-        return f"/api/assets/{obj.pk}/waveform/" if obj.kind in ("audio", "video") else None
+        return f"/api/assets/{obj.pk}/waveform/" if obj.kind in (AssetKind.AUDIO, AssetKind.VIDEO) else None
 
     def get_shots_url(self, obj: Asset) -> str | None:
-        return f"/api/assets/{obj.pk}/shots/" if obj.kind == "video" else None
+        return f"/api/assets/{obj.pk}/shots/" if obj.kind == AssetKind.VIDEO else None
 
     def get_frames_url(self, obj: Asset) -> str | None:
-        return f"/api/assets/{obj.pk}/frames/" if obj.kind == "video" else None
+        return f"/api/assets/{obj.pk}/frames/" if obj.kind == AssetKind.VIDEO else None
 
 
 class StreamSerializer(serializers.ModelSerializer):
@@ -90,7 +90,7 @@ class StreamSerializer(serializers.ModelSerializer):
         fields = ["id", "role", "kind", "offset_ms", "proposed_offset_ms", "offset_confidence", "asset", "text"]
 
     def get_text(self, obj: Stream) -> str | None:
-        if obj.asset.kind != "text" or obj.asset.size > TEXT_INLINE_LIMIT:
+        if obj.asset.kind != AssetKind.TEXT or obj.asset.size > TEXT_INLINE_LIMIT:
             return None
         with default_storage.open(obj.asset.storage_key, "rb") as fh:
             return str(fh.read().decode("utf-8", errors="replace"))

@@ -15,11 +15,24 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from datasets.exports import coco, elan, huggingface, labelstudio, native, praat, subtitles, tabular
+from datasets.exports import coco, elan, labelstudio, native, praat, subtitles, tabular
 from datasets.exports.base import ALL_KINDS
 
 Writer = Callable[..., int]
 Reader = Callable[[BinaryIO, Mapping[str, Any]], Iterator[dict[str, Any]]]
+
+
+def _write_hf(schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], out: BinaryIO, **options: Any) -> int:
+    # PyArrow (about 36 MB resident) is loaded by the worker that writes Parquet, not by every web process.
+    from datasets.exports import huggingface
+
+    return huggingface.write_hf(schema, records, out, **options)
+
+
+def _read_hf(inp: BinaryIO, schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    from datasets.exports import huggingface
+
+    return huggingface.read_hf(inp, schema)
 
 
 @dataclass(frozen=True)
@@ -54,8 +67,8 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in [
     ExportFormat("labelstudio", labelstudio.write_labelstudio, "zip", "application/zip", True, ALL_KINDS,
                  labelstudio.read_labelstudio,
                  "Label Studio tasks with annotations and predictions, one list and config per data shape"),
-    ExportFormat("hf", huggingface.write_hf, "zip", "application/zip", True, ALL_KINDS,
-                 huggingface.read_hf, "Hugging Face datasets layout: Parquet + dataset card"),
+    ExportFormat("hf", _write_hf, "zip", "application/zip", True, ALL_KINDS,
+                 _read_hf, "Hugging Face datasets layout: Parquet + dataset card"),
     ExportFormat("coco", coco.write_coco, "zip", "application/zip", True, frozenset({"box"}),
                  coco.read_coco, "COCO detection zip for box tracks: ground truth plus results files"),
 ]}

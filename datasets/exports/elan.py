@@ -1,7 +1,8 @@
 """ELAN annotation documents (EAF 3.0), one ``{item}.eaf`` per item in a zip.
 
 Each document links the item's audio and video streams as MEDIA_DESCRIPTORs with their MIME
-type (from the extension, else the probed container, else ``audio/x-wav``/``video/mp4``):
+type (from the probed container, else the key's extension, else ``audio/x-wav``/``video/mp4``;
+a key's extension is whatever the uploaded file was called, the probe is what it holds):
 ``RELATIVE_MEDIA_URL="./media/{uri}"`` is where an export with media included puts the file
 beside the document, so ELAN finds it when the zip is unpacked; ``MEDIA_URL`` is the same path
 as a ``file:///media/{uri}`` URL, since ELAN wants an absolute URL there and tries the relative
@@ -31,6 +32,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
 from datasets.exports.base import (
+    MIME_BY_CONTAINER,
     JSONDict,
     media_mime,
     safe_name,
@@ -60,6 +62,14 @@ def parse_tier_name(name: str) -> tuple[str, str, str]:
     """(track, annotation kind, annotator) from a tier id made by `tier_name` (a lane suffix dropped)."""
     track, kind, annotator = name.split("#")[0].split("/")
     return unquote_name(track), unquote_name(kind), unquote_name(annotator)
+
+
+def stream_mime(stream: Mapping[str, Any]) -> str:
+    """A stream's MIME type: its probed container first (see the module docstring)."""
+    container = str(stream.get("container") or "").lower()
+    if container in MIME_BY_CONTAINER:
+        return media_mime("", str(stream["kind"]), container)
+    return media_mime(str(stream["uri"]), str(stream["kind"]))
 
 
 def _value(region: Mapping[str, Any], kind: str) -> str:
@@ -94,7 +104,7 @@ def render_eaf(schema: Mapping[str, Any], record: Mapping[str, Any]) -> bytes:
         if s.get("kind") not in ("audio", "video") or not s.get("uri"):
             continue
         path = "media/" + quote(str(s["uri"]))
-        mime = media_mime(str(s["uri"]), s["kind"], s.get("container"))
+        mime = stream_mime(s)
         attrs = (f'MEDIA_URL={quoteattr("file:///" + path)} MIME_TYPE={quoteattr(mime)} '
                  f'RELATIVE_MEDIA_URL={quoteattr("./" + path)}')
         if s.get("offset_ms"):

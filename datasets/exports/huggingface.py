@@ -4,11 +4,11 @@ One Parquet row per item, written row group by row group (`row_group_size` items
 writer holds one group at a time. Columns: item_id, external_id, duration_ms, provenance and
 metadata (JSON text), one media path column per stream role that the schema's tracks draw on
 (the uri of that stream, null when the item lacks it), ``streams`` (list of structs with role,
-kind, uri, offset, duration, sha256, fps, width, height), ``texts`` (list of {role, text}),
+kind, uri, container, offset, duration, sha256, fps, width, height), ``texts`` (list of {role, text}),
 ``annotations`` (list of {annotator, kind, status, model, model_version, updated_at}) and
 ``regions`` (list of structs: the annotation's annotator and kind, the region's id, track, kind,
-label, times, characters, text, keyframes, from/to ids, score, and attributes and source as JSON
-text). The label schema is stored as JSON in the file's key-value metadata and the README's
+label, times, characters, text, keyframes, from/to ids, score, a transcript's words, and attributes
+and source as JSON text). The label schema is stored as JSON in the file's key-value metadata and the README's
 dataset card names the data file, so ``load_dataset("parquet", data_files=…)`` or
 ``load_dataset(<folder>)`` both work. Media bytes are not included: paths point at the release's
 media files.
@@ -29,15 +29,17 @@ DATA_FILE = "data/train-00000-of-00001.parquet"
 
 _KEYFRAME = pa.struct([("time_ms", pa.int64()), ("x", pa.float64()), ("y", pa.float64()),
                        ("w", pa.float64()), ("h", pa.float64())])
+_WORD = pa.struct([("text", pa.string()), ("start_ms", pa.int64()), ("end_ms", pa.int64())])
 _REGION = pa.struct([
     ("annotator", pa.string()), ("annotation_kind", pa.string()), ("id", pa.string()),
     ("track", pa.string()), ("kind", pa.string()), ("label", pa.string()),
     ("start_ms", pa.int64()), ("end_ms", pa.int64()), ("time_ms", pa.int64()),
     ("start_char", pa.int64()), ("end_char", pa.int64()), ("text", pa.string()),
     ("keyframes", pa.list_(_KEYFRAME)), ("from_id", pa.string()), ("to_id", pa.string()),
-    ("score", pa.float64()), ("attributes", pa.string()), ("source", pa.string())])
+    ("score", pa.float64()), ("attributes", pa.string()), ("source", pa.string()),
+    ("words", pa.list_(_WORD))])
 _STREAM = pa.struct([("role", pa.string()), ("kind", pa.string()), ("uri", pa.string()),
-                     ("offset_ms", pa.int64()), ("duration_ms", pa.int64()), ("sha256", pa.string()),
+                     ("container", pa.string()), ("offset_ms", pa.int64()), ("duration_ms", pa.int64()), ("sha256", pa.string()),
                      ("fps", pa.float64()), ("width", pa.int64()), ("height", pa.int64())])
 _ANNOTATION = pa.struct([("annotator", pa.string()), ("kind", pa.string()), ("status", pa.string()),
                          ("model", pa.string()), ("model_version", pa.string()), ("updated_at", pa.string())])

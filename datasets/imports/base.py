@@ -41,7 +41,9 @@ class ImportFormatError(ValueError):
 class SourceRegion:
     """One annotation as the file holds it. ``start_ms == end_ms`` for a point; ``where`` names it
     in errors (an ELAN annotation id, ``interval 3``, ``cue 2``…). ``extra`` carries the region
-    keys of a Tandem export that no other format has (attributes, keyframes, character spans…)."""
+    keys that only some formats have (attributes, keyframes, character spans, a relation's
+    ``from_id``/``to_id``…). ``ref`` is the file's own id of the region, which relations name;
+    ``whole_item`` marks a label of the whole item (a Label Studio choice of the task)."""
 
     start_ms: int | None
     end_ms: int | None
@@ -49,6 +51,8 @@ class SourceRegion:
     where: str
     point: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    ref: str | None = None
+    whole_item: bool = False
 
 
 @dataclass
@@ -62,6 +66,8 @@ class SourceLayer:
     origin: str | None = None
     # Other names the item may go by (a media file name beside an external id).
     item_aliases: tuple[str, ...] = ()
+    # The source annotation the layer is part of, within which relations name regions by ``ref``.
+    scope: str = ""
 
 
 def seconds_ms(value: Any, file: str, layer: str, where: str) -> int:

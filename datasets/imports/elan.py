@@ -1,7 +1,8 @@
 """ELAN EAF: one layer per tier, named as the tier is (pympi reads the file).
 
 The item is the first linked media file's name (``MEDIA_URL``, ``RELATIVE_MEDIA_URL``), else the
-EAF's own name without its extension. The tier's ``ANNOTATOR`` attribute, when set, names the
+EAF's own name without its extension; the other linked files' names and the EAF's name are other
+names it goes by (an import that brings the media makes one item of all the files it links). The tier's ``ANNOTATOR`` attribute, when set, names the
 annotator. Reference tiers take their times from the annotations they refer to.
 """
 
@@ -14,14 +15,15 @@ from urllib.parse import unquote, urlparse
 from datasets.imports.base import ImportFormatError, SourceLayer, SourceRegion, on_disk, stem
 
 
-def _media_name(eaf: Any) -> str | None:
+def _media_names(eaf: Any) -> list[str]:
+    names = []
     for media in getattr(eaf, "media_descriptors", []):
         url = media.get("MEDIA_URL") or media.get("RELATIVE_MEDIA_URL") or ""
         path = unquote(urlparse(url).path or url)
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
-        if name:
-            return name
-    return None
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 def _times(eaf: Any, file: str, tier: str, aid: str, slot1: str, slot2: str) -> tuple[int, int]:
@@ -42,9 +44,9 @@ def read_eaf(name: str, data: bytes) -> list[SourceLayer]:
             eaf = pympi.Elan.Eaf(str(path), suppress_version_warning=True)
         except Exception as exc:  # pympi raises bare Exception, KeyError… on malformed files
             raise ImportFormatError(name, f"not a readable ELAN file ({type(exc).__name__}: {exc})") from None
-    media = _media_name(eaf)
-    item = media or stem(name)
-    aliases = (stem(name),) if media else ()
+    media = _media_names(eaf)
+    item = media[0] if media else stem(name)
+    aliases = (*media[1:], stem(name)) if media else ()
     layers = []
     for tier, (aligned, refs, attrs, _order) in eaf.tiers.items():
         regions: list[SourceRegion] = []

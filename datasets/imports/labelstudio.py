@@ -1,9 +1,10 @@
 """Label Studio JSON exports: a list of tasks, each with ``annotations[].result[]`` and ``predictions``.
 
-One layer per (task, annotation or prediction, ``from_name``). Time results are read:
-``labels`` with ``start``/``end`` in seconds (a point when they are equal or ``end`` is missing),
-and ``textarea`` with ``start``/``end`` (the text joined by newlines). Results of other types
-(boxes, choices of the whole task, relations…) are refused by name rather than dropped.
+One layer per (task, annotation or prediction, ``from_name``; relations without one go to the
+layer ``relations``). What each result type becomes is in ``labelstudio_results.py``: time
+regions, character spans, boxes (still and video), relations, whole-item choices, and per-region
+controls as attributes of their region. Results of other types are refused by name rather than
+dropped.
 
 The item is ``data.external_id`` or ``meta.external_id`` when the task has one (Tandem's own
 export writes both), else the name of its media file: ``file_upload``, or the last path part of
@@ -17,10 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from datasets.imports.base import ImportFormatError, SourceLayer, SourceRegion, seconds_ms
+from datasets.imports.base import ImportFormatError, SourceLayer, SourceRegion
+from datasets.imports.labelstudio_results import Where, attribute_of, is_attribute, region_ids, region_of
 
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-(.+)$")
-TIME_TYPES = frozenset({"labels", "textarea"})
 
 
 def _name_of(url: str) -> str:
@@ -63,46 +64,51 @@ def _annotator(entry: Mapping[str, Any]) -> str | None:
     return None if who in (None, "") else str(who)
 
 
-def _region(file: str, layer: str, where: str, result: Mapping[str, Any]) -> SourceRegion:
-    value = result.get("value")
-    if not isinstance(value, Mapping):
-        raise ImportFormatError(file, "has no 'value' object", layer=layer, annotation=where)
-    kind = result.get("type")
-    start = seconds_ms(value.get("start"), file, layer, where)
-    end = seconds_ms(value["end"], file, layer, where) if value.get("end") is not None else start
-    if end < start:
-        raise ImportFormatError(file, f"ends ({end} ms) before it starts ({start} ms)", layer=layer, annotation=where)
-    if kind == "textarea":
-        text = value.get("text", [])
-        texts = [text] if isinstance(text, str) else text
-        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-            raise ImportFormatError(file, "'text' must be a list of strings", layer=layer, annotation=where)
-        return SourceRegion(start, end, "\n".join(texts), where)
-    labels = value.get("labels", [])
-    if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
-        raise ImportFormatError(file, f"needs exactly one label, has {labels!r}", layer=layer, annotation=where)
-    return SourceRegion(start, end, labels[0], where, point=value.get("end") is None or start == end)
+def _fps(task: Mapping[str, Any]) -> float | None:
+    data = task.get("data")
+    fps = data.get("fps") if isinstance(data, Mapping) else None
+    return float(fps) if isinstance(fps, (int, float)) and not isinstance(fps, bool) and fps > 0 else None
 
 
 def _entry_layers(file: str, item: str, aliases: tuple[str, ...], entry: Mapping[str, Any], origin: str,
-                  who: str | None, label: str) -> list[SourceLayer]:
+                  who: str | None, label: str, fps: float | None) -> list[SourceLayer]:
     results = entry.get("result", [])
     if not isinstance(results, list):
         raise ImportFormatError(file, f"{label}: 'result' must be a list")
+    ids = region_ids(results)
     layers: dict[str, SourceLayer] = {}
+    regions_by_id: dict[str, list[tuple[str, SourceRegion]]] = {}
+    attributes: list[tuple[Mapping[str, Any], Where]] = []
     for n, result in enumerate(results):
         if not isinstance(result, Mapping):
             raise ImportFormatError(file, f"{label}: result[{n}] must be an object")
-        layer = str(result.get("from_name") or "")
-        where = f"'{result.get('id', n)}' ({label}, result[{n}])"
-        if result.get("type") not in TIME_TYPES:
-            raise ImportFormatError(file, f"a '{result.get('type')}' result is not a time region; only "
-                                    "'labels' and 'textarea' with start/end are imported", layer=layer, annotation=where)
-        region = _region(file, layer, where, result)
-        if layer not in layers:
-            layers[layer] = SourceLayer(file=file, item_key=item, layer=layer, regions=[], annotator=who,
-                                        origin=origin, item_aliases=aliases)
-        layers[layer].regions.append(region)
+        kind = result.get("type")
+        layer = str(result.get("from_name") or ("relations" if kind == "relation" else ""))
+        rid = result.get("id")
+        name = f"{result.get('from_id')}->{result.get('to_id')}" if kind == "relation" and rid is None else rid
+        at = Where(file, layer, f"'{name if name is not None else n}' ({label}, result[{n}])")
+        if is_attribute(result, ids):
+            attributes.append((result, at))
+            continue
+        ref = str(rid) if rid is not None else None
+        for region in region_of(result, ref, fps, at):
+            if layer not in layers:
+                layers[layer] = SourceLayer(file=file, item_key=item, layer=layer, regions=[], annotator=who,
+                                            origin=origin, item_aliases=aliases, scope=label)
+            layers[layer].regions.append(region)
+            if ref is not None:
+                regions_by_id.setdefault(ref, []).append((layer, region))
+    for result, at in attributes:
+        attr, value = attribute_of(result, at)
+        owners = regions_by_id[str(result["id"])]
+        # Tandem's own export names the track before the colon; Label Studio's per-region controls
+        # describe the region their id is, which is its first entry
+        prefix = str(result.get("from_name") or "").split(":", 1)[0] if ":" in str(result.get("from_name")) else None
+        layer, region = next(((la, r) for la, r in owners if la == prefix), owners[0])
+        held = region.extra.setdefault("attributes", {})
+        if attr in held:
+            raise at.fail(f"attribute '{attr}' is given twice for region '{result['id']}'")
+        held[attr] = value
     return list(layers.values())
 
 
@@ -120,10 +126,10 @@ def read_labelstudio(name: str, tasks: Any) -> list[SourceLayer]:
             tandem: Mapping[str, Any] = ann["tandem"] if isinstance(ann.get("tandem"), Mapping) else {}
             origin = "gold" if ann.get("ground_truth") or tandem.get("kind") == "gold" else "human"
             out += _entry_layers(name, item, aliases, ann, origin, _annotator(ann), f"task {task.get('id', t)} "
-                                 f"annotation {a}")
+                                 f"annotation {a}", _fps(task))
         for p, pred in enumerate(task.get("predictions") or []):
             if isinstance(pred, Mapping):
                 model = pred.get("model_version")
                 out += _entry_layers(name, item, aliases, pred, "prediction", str(model) if model else None,
-                                     f"task {task.get('id', t)} prediction {p}")
+                                     f"task {task.get('id', t)} prediction {p}", _fps(task))
     return out

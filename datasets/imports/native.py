@@ -36,7 +36,9 @@ def _region(region: Any, file: str, layer: str, where: str) -> SourceRegion:
     label = region.get("label")
     value = label if isinstance(label, str) else region.get("text", "")
     extra = {k: v for k, v in region.items() if k not in _DROP and not (k == "text" and label is None)}
-    return SourceRegion(start, end, value if isinstance(value, str) else "", where, point=at is not None, extra=extra)
+    rid = region.get("id")
+    return SourceRegion(start, end, value if isinstance(value, str) else "", where, point=at is not None, extra=extra,
+                        ref=str(rid) if rid not in (None, "") else None)
 
 
 def _list(obj: Mapping[str, Any], key: str) -> list[Any]:
@@ -64,7 +66,8 @@ def layers_of(file: str, records: list[Any]) -> list[SourceLayer]:
                 if track not in layers:
                     layers[track] = SourceLayer(file=file, item_key=item, layer=track, regions=[],
                                                 annotator=str(who) if who else None,
-                                                origin=str(ann.get("kind") or "human"), item_aliases=aliases)
+                                                origin=str(ann.get("kind") or "human"), item_aliases=aliases,
+                                                scope=f"annotation {a}")
                 layers[track].regions.append(_region(region, file, track, where))
             out += layers.values()
     return out

@@ -15,10 +15,7 @@ import os
 from fractions import Fraction
 from typing import Any
 
-import av
-
 from .errors import MediaError
-from .pcm import _parse_wav, open_av_container
 from .sniff import EXT_KIND, SNIFF_BYTES, name_mismatch, sniff_bytes
 
 PROBE_VERSION = "1"
@@ -198,6 +195,10 @@ def _packet_end_us(packet: Any, start_us: int) -> int | None:
 
 def _scan_end_us(path: str, start_us: int, streams: list[int]) -> int:
     """Demux every packet (no decoding) and return the furthest end time."""
+    import av
+
+    from .pcm import open_av_container
+
     last = 0
     container = open_av_container(path)
     try:
@@ -215,6 +216,8 @@ def _scan_end_us(path: str, start_us: int, streams: list[int]) -> int:
 
 def _tail_end_us(container: Any, duration_us: int, start_us: int, streams: list[Any]) -> int | None:
     """Furthest packet end found after seeking near the end, or None."""
+    import av
+
     try:
         container.seek(max(0, start_us + duration_us - 1_500_000), backward=True, any_frame=False)
         last: int | None = None
@@ -229,6 +232,8 @@ def _tail_end_us(container: Any, duration_us: int, start_us: int, streams: list[
 
 def _check_wav_size(path: str, size: int) -> None:
     """A WAV header states its data size; demuxers quietly clamp it to the file."""
+    from .pcm import _parse_wav
+
     layout = _parse_wav(path)
     if layout is None or not layout.pcm or layout.data_size in (0, 0xFFFFFFFF):
         return
@@ -244,6 +249,10 @@ def _check_wav_size(path: str, size: int) -> None:
 
 
 def _probe_av(path: str, head: bytes, size: int) -> dict[str, Any]:
+    # PyAV is loaded by the first probe of audio or video (a worker), not by importing this module,
+    # which the web process does to sniff uploads through the package.
+    from .pcm import open_av_container
+
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         _check_wav_size(path, size)
     container = open_av_container(path)

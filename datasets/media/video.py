@@ -130,6 +130,181 @@ class _Filmstrip:
         }
 
 
+@dataclass(frozen=True)
+class _StreamInfo:
+    """What the pass needs from the stream, read while its container is open."""
+
+    rate: Any
+    time_base: Fraction
+    start_us: int
+    width: int
+    height: int
+    duration_ms: int
+    tile_w: int
+    tile_h: int
+
+    @classmethod
+    def read(cls, container: Any, stream: Any, thumb_width: int) -> _StreamInfo:
+        width = int(stream.codec_context.width or 0)
+        height = int(stream.codec_context.height or 0)
+        if width <= 0 or height <= 0:
+            raise MediaError("unsupported format: video stream without a frame size")
+        tw = max(2, thumb_width - thumb_width % 2)
+        return cls(
+            rate=stream.average_rate or stream.guessed_rate,
+            time_base=Fraction(stream.time_base),
+            start_us=int(container.start_time or 0),
+            width=width,
+            height=height,
+            duration_ms=int(container.duration or 0) // 1000,
+            tile_w=tw,
+            tile_h=max(2, round(tw * height / width / 2) * 2),
+        )
+
+
+@dataclass
+class _Shots:
+    """Shots as the cut detector confirms them, each with a thumbnail written when it closes.
+
+    A shot's thumbnail is its first frame at least 500 ms in, or its last frame when it is shorter.
+    """
+
+    out_dir: str
+    tile_w: int
+    tile_h: int
+    shots: list[dict[str, Any]] = field(default_factory=list)
+    cuts: list[tuple[int, int]] = field(default_factory=list)  # (frame number, ms)
+    rep: np.ndarray | None = None
+    start_frame: int = 0
+    start_ms: int = 0
+    prev: Any = None
+
+    def consume(self, payload: tuple[int, int, Any], is_cut: bool) -> None:
+        n, t_ms, frame = payload
+        if n == 0:
+            self.start_ms = t_ms
+        if is_cut:
+            self.close(t_ms, n)
+            self.cuts.append((n, t_ms))
+            self.rep, self.start_frame, self.start_ms = None, n, t_ms
+        if self.rep is None and t_ms - self.start_ms >= 500:
+            self.rep = thumbnail(frame, self.tile_w, self.tile_h)
+        self.prev = frame
+
+    def close(self, end_ms: int, end_frame: int) -> None:
+        rep = self.rep
+        if rep is None and self.prev is not None:
+            rep = thumbnail(self.prev, self.tile_w, self.tile_h)
+        name = f"shot_{len(self.shots):04d}.jpg"
+        if rep is not None:
+            _save_jpeg(rep, os.path.join(self.out_dir, name))
+        self.shots.append(
+            {
+                "start_ms": self.start_ms,
+                "end_ms": end_ms,
+                "start_frame": self.start_frame,
+                "end_frame": end_frame,
+                "thumb": name if rep is not None else None,
+            }
+        )
+
+
+@dataclass
+class _Progress:
+    """Reports whole-percent steps of the pass, short of 100 until the pass has finished."""
+
+    report: Progress
+    duration_ms: int
+    last: float = -1.0
+
+    def at(self, t_ms: int) -> None:
+        if self.report is None or self.duration_ms <= 0:
+            return
+        pct = min(99.0, 100.0 * t_ms / self.duration_ms)
+        if pct - self.last >= 1.0:
+            self.report(pct)
+            self.last = pct
+
+
+class _VideoPass:
+    """The single decode pass: packets give frame times and keyframes, frames feed tiles and cuts."""
+
+    def __init__(self, info: _StreamInfo, out_dir: str, intervals_ms: Sequence[int], progress: Progress) -> None:
+        self.info = info
+        self.strips = [_Filmstrip(out_dir, int(iv), info.tile_w, info.tile_h) for iv in sorted(set(intervals_ms))]
+        self.detector = CutDetector()
+        self.shots = _Shots(out_dir, info.tile_w, info.tile_h)
+        self.progress = _Progress(progress, info.duration_ms)
+        self.frames_ms: list[int] = []
+        self.keyframes_ms: list[int] = []
+        self.n = 0
+
+    def _ms(self, pts: int) -> int:
+        return pts_to_ms(pts, self.info.time_base, self.info.start_us)
+
+    def packet(self, packet: Any) -> None:
+        if packet.pts is not None and packet.size and not getattr(packet, "is_discard", False):
+            ms = self._ms(packet.pts)
+            self.frames_ms.append(ms)
+            if packet.is_keyframe:
+                self.keyframes_ms.append(ms)
+
+    def frame(self, frame: Any) -> None:
+        if frame.pts is None:
+            return
+        t_ms = self._ms(frame.pts)
+        tile: np.ndarray | None = None
+        for strip in self.strips:
+            while strip.due(t_ms):
+                if tile is None:
+                    tile = thumbnail(frame, self.info.tile_w, self.info.tile_h)
+                strip.add(tile)
+        for payload, is_cut in self.detector.push(yuv_histogram(frame), (self.n, t_ms, frame)):
+            self.shots.consume(payload, is_cut)
+        self.n += 1
+        self.progress.at(t_ms)
+
+    def run(self, container: Any, stream: Any) -> None:
+        """Demux and decode the stream; skips undecodable packets, stops with an error on a broken file."""
+        try:
+            for packet in container.demux(stream):
+                self.packet(packet)
+                try:
+                    for frame in packet.decode():
+                        self.frame(frame)
+                except av.error.InvalidDataError:
+                    continue
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"corrupt video (decoding stopped at frame {self.n}: {exc})") from exc
+        for payload, is_cut in self.detector.finish():
+            self.shots.consume(payload, is_cut)
+        if self.n == 0:
+            raise MediaError("zero duration: no video frame could be decoded")
+
+    def finish(self) -> dict[str, Any]:
+        """Close the last shot and the open sheets; the manifest (see `analyze_video`)."""
+        self.frames_ms.sort()
+        self.keyframes_ms.sort()
+        end_ms = max(self.info.duration_ms, self.frames_ms[-1] if self.frames_ms else 0)
+        self.shots.close(end_ms, self.n)
+        for strip in self.strips:
+            strip.flush()
+        rate = self.info.rate
+        return {
+            "version": VIDEO_ANALYSIS_VERSION,
+            "fps": round(float(rate), 3) if rate else None,
+            "duration_ms": end_ms,
+            "width": self.info.width,
+            "height": self.info.height,
+            "frames_ms": self.frames_ms,
+            "keyframes_ms": self.keyframes_ms,
+            "cuts_ms": [ms for _, ms in self.shots.cuts],
+            "cut_frames": [n for n, _ in self.shots.cuts],
+            "shots": self.shots.shots,
+            "filmstrips": [s.manifest() for s in self.strips],
+        }
+
+
 def analyze_video(
     path: str,
     out_dir: str,
@@ -161,112 +336,11 @@ def analyze_video(
         stream = video_stream(container)
         stream.thread_type = "AUTO"
         # Read now: a stream's attributes are not valid once its container is closed.
-        rate = stream.average_rate or stream.guessed_rate
-        tb = Fraction(stream.time_base)
-        start_us = int(container.start_time or 0)
-        width = int(stream.codec_context.width or 0)
-        height = int(stream.codec_context.height or 0)
-        if width <= 0 or height <= 0:
-            raise MediaError("unsupported format: video stream without a frame size")
-        tw = max(2, thumb_width - thumb_width % 2)
-        th = max(2, round(tw * height / width / 2) * 2)
-        duration_ms = int(container.duration or 0) // 1000
-        strips = [_Filmstrip(out_dir, int(iv), tw, th) for iv in sorted(set(intervals_ms))]
-        detector = CutDetector()
-        frames_ms: list[int] = []
-        keyframes_ms: list[int] = []
-        cuts: list[tuple[int, int]] = []  # (frame number, ms)
-        shots: list[dict[str, Any]] = []
-        state: dict[str, Any] = {"rep": None, "shot_start": 0, "prev": None, "n": 0}
-        last_pct = -1.0
-
-        def close_shot(end_ms: int, end_frame: int) -> None:
-            rep = state["rep"]
-            if rep is None and state["prev"] is not None:
-                rep = thumbnail(state["prev"], tw, th)
-            name = f"shot_{len(shots):04d}.jpg"
-            if rep is not None:
-                _save_jpeg(rep, os.path.join(out_dir, name))
-            shots.append(
-                {
-                    "start_ms": state["shot_start_ms"],
-                    "end_ms": end_ms,
-                    "start_frame": state["shot_start"],
-                    "end_frame": end_frame,
-                    "thumb": name if rep is not None else None,
-                }
-            )
-
-        def consume(payload: tuple[int, int, Any], is_cut: bool) -> None:
-            n, t_ms, frame = payload
-            if n == 0:
-                state["shot_start_ms"] = t_ms
-            if is_cut:
-                close_shot(t_ms, n)
-                cuts.append((n, t_ms))
-                state.update(rep=None, shot_start=n, shot_start_ms=t_ms)
-            if state["rep"] is None and t_ms - state["shot_start_ms"] >= 500:
-                state["rep"] = thumbnail(frame, tw, th)
-            state["prev"] = frame
-
-        def handle(frame: Any) -> None:
-            nonlocal last_pct
-            if frame.pts is None:
-                return
-            t_ms = pts_to_ms(frame.pts, tb, start_us)
-            tile: np.ndarray | None = None
-            for strip in strips:
-                while strip.due(t_ms):
-                    if tile is None:
-                        tile = thumbnail(frame, tw, th)
-                    strip.add(tile)
-            for payload, is_cut in detector.push(yuv_histogram(frame), (state["n"], t_ms, frame)):
-                consume(payload, is_cut)
-            state["n"] += 1
-            if progress is not None and duration_ms > 0:
-                pct = min(99.0, 100.0 * t_ms / duration_ms)
-                if pct - last_pct >= 1.0:
-                    progress(pct)
-                    last_pct = pct
-
-        try:
-            for packet in container.demux(stream):
-                if packet.pts is not None and packet.size and not getattr(packet, "is_discard", False):
-                    ms = pts_to_ms(packet.pts, tb, start_us)
-                    frames_ms.append(ms)
-                    if packet.is_keyframe:
-                        keyframes_ms.append(ms)
-                try:
-                    for frame in packet.decode():
-                        handle(frame)
-                except av.error.InvalidDataError:
-                    continue
-        except av.error.FFmpegError as exc:
-            raise MediaError(f"corrupt video (decoding stopped at frame {state['n']}: {exc})") from exc
-        for payload, is_cut in detector.finish():
-            consume(payload, is_cut)
-        if state["n"] == 0:
-            raise MediaError("zero duration: no video frame could be decoded")
+        run = _VideoPass(_StreamInfo.read(container, stream, thumb_width), out_dir, intervals_ms, progress)
+        run.run(container, stream)
     finally:
         container.close()
-    frames_ms.sort()
-    keyframes_ms.sort()
-    end_ms = max(duration_ms, frames_ms[-1] if frames_ms else 0)
-    close_shot(end_ms, state["n"])
-    for strip in strips:
-        strip.flush()
+    manifest = run.finish()
     if progress is not None:
         progress(100.0)
-    return {
-        "version": VIDEO_ANALYSIS_VERSION,
-        "fps": round(float(rate), 3) if rate else None,
-        "duration_ms": end_ms,
-        "width": width,
-        "height": height,
-        "frames_ms": frames_ms,
-        "keyframes_ms": keyframes_ms,
-        "cuts_ms": [ms for _, ms in cuts],
-        "cut_frames": [n for n, _ in cuts],
-        "shots": shots,
-        "filmstrips": [s.manifest() for s in strips],
-    }
+    return manifest

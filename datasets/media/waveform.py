@@ -28,22 +28,23 @@ import contextlib
 import itertools
 import os
 import struct
-from collections.abc import Callable, Sequence
-from typing import Any, BinaryIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from .atomic import atomic_open
 from .errors import MediaError
-from .pcm import open_pcm
+from .pcm_fanout import Progress, feed_all
+
+if TYPE_CHECKING:
+    from .pcm import PcmInfo
 
 WAVEFORM_VERSION = "1"
 DEFAULT_LEVELS: tuple[int, ...] = (256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 _HEADER = struct.Struct("<iIiiIi")
 _HEADER_V1 = struct.Struct("<iIiiI")
 _CHUNK_TARGET = 1 << 20  # samples per channel held at once (2 MiB per channel)
-
-Progress = Callable[[float], None] | None
 
 
 def level_file_name(samples_per_pixel: int) -> str:
@@ -103,6 +104,62 @@ def _interleave(mins: np.ndarray, maxs: np.ndarray) -> bytes:
     return body.tobytes()
 
 
+def chunk_samples(levels: Sequence[int]) -> int:
+    """Samples per channel of the chunks a pyramid with these levels is fed: a multiple of the coarsest."""
+    coarsest = _check_levels(levels)[-1]
+    return coarsest * max(1, _CHUNK_TARGET // coarsest)
+
+
+class WaveformWriter:
+    """The pyramid as a consumer of streamed PCM: each chunk's bins are written as it arrives.
+
+    Chunks must be ``chunk_samples(levels)`` long (the last may be shorter), so that each ends on
+    a bin boundary of every level. The level files are opened on ``stack``, under temporary
+    names: they appear under their final names when the stack closes without an error.
+    """
+
+    def __init__(self, stack: contextlib.ExitStack, out_dir: str, info: PcmInfo, levels: Sequence[int]) -> None:
+        self.info = info
+        self.levels = _check_levels(levels)
+        self.lengths = [0] * len(self.levels)
+        os.makedirs(out_dir, exist_ok=True)
+        self.files: list[BinaryIO] = [stack.enter_context(atomic_open(os.path.join(out_dir, level_file_name(s))))
+                                      for s in self.levels]
+        for fh, spp in zip(self.files, self.levels, strict=True):
+            fh.write(_HEADER.pack(2, 0, info.sample_rate, spp, 0, info.channels))
+
+    def feed(self, chunk: np.ndarray) -> None:
+        lv = self.levels
+        mins, maxs = _reduce_finest(chunk, lv[0])
+        for i, spp in enumerate(lv):
+            if i:
+                ratio = spp // lv[i - 1]
+                mins = _reduce_pairs(mins, ratio, np.minimum)
+                maxs = _reduce_pairs(maxs, ratio, np.maximum)
+            self.files[i].write(_interleave(mins, maxs))
+            self.lengths[i] += mins.shape[1]
+
+    def finish(self) -> dict[str, Any]:
+        """Complete the headers and return the manifest; raises MediaError when no sample came."""
+        info = self.info
+        if info.samples_read == 0:
+            raise MediaError("zero duration")
+        for fh, spp, length in zip(self.files, self.levels, self.lengths, strict=True):
+            fh.seek(0)
+            fh.write(_HEADER.pack(2, 0, info.sample_rate, spp, length, info.channels))
+        return {
+            "version": WAVEFORM_VERSION,
+            "sample_rate": info.sample_rate,
+            "channels": info.channels,
+            "samples": info.samples_read,
+            "duration_ms": info.samples_read * 1000 // info.sample_rate,
+            "levels": [
+                {"samples_per_pixel": spp, "length": n, "file": level_file_name(spp)}
+                for spp, n in zip(self.levels, self.lengths, strict=True)
+            ],
+        }
+
+
 def compute_waveform(
     path: str,
     out_dir: str,
@@ -115,52 +172,20 @@ def compute_waveform(
     "duration_ms", "levels": [{"samples_per_pixel", "length", "file"}]}`` with
     file names relative to ``out_dir``. Raises :class:`MediaError` for files
     without audio, with zero duration, or truncated. Files appear under their
-    final names only once complete.
+    final names only once complete. :func:`datasets.media.audio.analyze_audio`
+    computes this and the perceptual hash in one decode pass.
     """
     lv = _check_levels(levels)
-    coarsest = lv[-1]
-    chunk = coarsest * max(1, _CHUNK_TARGET // coarsest)
-    info, chunks = open_pcm(path, chunk)
-    os.makedirs(out_dir, exist_ok=True)
-    lengths = [0] * len(lv)
-    expected = info.expected_samples or 0
-    last_pct = -1.0
+    from .pcm import open_pcm  # PyAV: only the worker that decodes needs it, not the web reading .dat files
+
+    info, chunks = open_pcm(path, chunk_samples(lv))
     with contextlib.ExitStack() as stack:
-        files: list[BinaryIO] = [stack.enter_context(atomic_open(os.path.join(out_dir, level_file_name(s)))) for s in lv]
-        for fh, spp in zip(files, lv, strict=True):
-            fh.write(_HEADER.pack(2, 0, info.sample_rate, spp, 0, info.channels))
-        for block in chunks:
-            mins, maxs = _reduce_finest(block, lv[0])
-            for i, spp in enumerate(lv):
-                if i:
-                    ratio = spp // lv[i - 1]
-                    mins = _reduce_pairs(mins, ratio, np.minimum)
-                    maxs = _reduce_pairs(maxs, ratio, np.maximum)
-                files[i].write(_interleave(mins, maxs))
-                lengths[i] += mins.shape[1]
-            if progress is not None and expected:
-                pct = min(99.0, 100.0 * info.samples_read / expected)
-                if pct - last_pct >= 1.0:
-                    progress(pct)
-                    last_pct = pct
-        if info.samples_read == 0:
-            raise MediaError("zero duration")
-        for fh, spp, length in zip(files, lv, lengths, strict=True):
-            fh.seek(0)
-            fh.write(_HEADER.pack(2, 0, info.sample_rate, spp, length, info.channels))
+        writer = WaveformWriter(stack, out_dir, info, lv)
+        feed_all(info, chunks, [writer], progress)
+        manifest = writer.finish()
     if progress is not None:
         progress(100.0)
-    return {
-        "version": WAVEFORM_VERSION,
-        "sample_rate": info.sample_rate,
-        "channels": info.channels,
-        "samples": info.samples_read,
-        "duration_ms": info.samples_read * 1000 // info.sample_rate,
-        "levels": [
-            {"samples_per_pixel": spp, "length": n, "file": level_file_name(spp)}
-            for spp, n in zip(lv, lengths, strict=True)
-        ],
-    }
+    return manifest
 
 
 def read_dat_header(dat: bytes) -> dict[str, int]:

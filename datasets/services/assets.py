@@ -50,8 +50,8 @@ def asset_create_from_file(
     kind = readable_kind(fileobj, name)
     sha256, size = hash_file(fileobj)
     meta: dict[str, object] = {}
-    status = "pending"
-    if kind == "text":
+    status = AssetStatus.PENDING
+    if kind == AssetKind.TEXT:
         # Text needs no background work: count characters now so spans can be checked at once.
         try:
             meta = {"kind": "text", "chars": len(fileobj.read().decode("utf-8"))}
@@ -59,7 +59,7 @@ def asset_create_from_file(
             raise UnsupportedMedia(f"'{name}' is not valid UTF-8 text (bad byte at offset {exc.start}).") from exc
         finally:
             fileobj.seek(0)
-        status = "ready"
+        status = AssetStatus.READY
     from datasets.media.sniff import name_mismatch
 
     mismatch = name_mismatch(name, kind)
@@ -71,7 +71,7 @@ def asset_create_from_file(
         dataset=dataset, kind=kind, storage_key=key, original_name=name[:255], size=size, sha256=sha256,
         created_by=user, meta=meta, status=status,
     )
-    if queue and status == "pending":
+    if queue and status == AssetStatus.PENDING:
         asset_queue_processing(asset)
     return asset
 

@@ -11,17 +11,27 @@ from datasets.models import Asset, DerivedMedia
 
 def derived_latest(asset: Asset, kind: str) -> DerivedMedia | None:
     """The artifact made by the current code version, if any (an old version is not served)."""
-    version = current_versions().get(kind)
+    version = current_version(kind)
     qs = DerivedMedia.objects.filter(asset=asset, kind=kind)
     if version is not None:
         qs = qs.filter(code_version=version)
     return qs.order_by("-id").first()
 
 
-def current_versions() -> dict[str, str]:
+#: The constant naming each kind's code version, in ``datasets.media``.
+_VERSION_NAMES = {"waveform": "WAVEFORM_VERSION", "video": "VIDEO_ANALYSIS_VERSION", "proxy": "PROXY_VERSION"}
+
+
+def current_version(kind: str) -> str | None:
+    """One kind's version: serving a waveform loads the waveform module only, not PyAV and Pillow."""
     from datasets import media
 
-    return {"waveform": media.WAVEFORM_VERSION, "video": media.VIDEO_ANALYSIS_VERSION, "proxy": media.PROXY_VERSION}
+    name = _VERSION_NAMES.get(kind)
+    return str(getattr(media, name)) if name else None
+
+
+def current_versions() -> dict[str, str]:
+    return {kind: str(current_version(kind)) for kind in _VERSION_NAMES}
 
 
 def derived_record(asset: Asset, kind: str, code_version: str, prefix: str, manifest: dict[str, Any]) -> DerivedMedia:

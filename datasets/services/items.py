@@ -13,10 +13,12 @@ from common.bulk import insert_rows
 from common.errors import InvalidInput
 from datasets.models import Asset, Dataset, Item, Stream
 from datasets.services.assets import asset_create_from_file, asset_create_from_key
+from datasets.services.consent import CONSENT_KEYS, consent_fields
 from datasets.services.scope import import_key_check
 
 PROVENANCE_KINDS = ("captured", "synthetic")
 MAX_TEXT_CHARS = 5_000_000
+_CONSENT_KEYS = frozenset(CONSENT_KEYS)
 
 
 def _provenance(record: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -46,9 +48,10 @@ def items_import(
     known_assets = _referenced_assets(dataset, records)
     planned: list[tuple[list[Any], list[tuple[str, int, Any]]]] = []
     now = timezone.now()
+    # ``(dict, Mapping)``: the plain dict a JSON line parses to is recognised without the slower ABC check.
     for n, record in enumerate(records, start=1):
         where = f"line {n}"
-        if not isinstance(record, Mapping):
+        if not isinstance(record, (dict, Mapping)):
             raise InvalidInput(f"{where}: each line must be a JSON object.")
         streams = record.get("streams")
         if not isinstance(streams, list) or not streams:
@@ -57,7 +60,7 @@ def items_import(
         stream_plan: list[tuple[str, int, Any]] = []
         for s, stream in enumerate(streams):
             swhere = f"{where}.streams[{s}]"
-            if not isinstance(stream, Mapping):
+            if not isinstance(stream, (dict, Mapping)):
                 raise InvalidInput(f"{swhere}: must be an object.")
             role = stream.get("role")
             if not isinstance(role, str) or not role or len(role) > 64:
@@ -79,14 +82,17 @@ def items_import(
         external_id = record.get("external_id", "")
         if not isinstance(external_id, str) or len(external_id) > 255:
             raise InvalidInput(f"{where}.external_id: must be a string of at most 255 characters.")
-        row = [dataset.pk, external_id, duration or _duration(stream_plan), prov, prov["kind"], dict(metadata), now, now]
+        consent = consent_fields(record, where) if not _CONSENT_KEYS.isdisjoint(record) else {}
+        row = [dataset.pk, external_id, duration or _duration(stream_plan), prov, prov["kind"], dict(metadata),
+               consent.get("consent", []), consent.get("licence", ""), consent.get("retention_until"), now, now]
         planned.append((row, stream_plan))
 
     if check is not None:
         check(records)
     item_ids = insert_rows(
         Item,
-        ["dataset_id", "external_id", "duration_ms", "provenance", "provenance_kind", "metadata", "created_at", "updated_at"],
+        ["dataset_id", "external_id", "duration_ms", "provenance", "provenance_kind", "metadata", "consent", "licence",
+         "retention_until", "created_at", "updated_at"],
         [row for row, _ in planned],
     )
     created: dict[str, Asset] = {}
@@ -108,9 +114,9 @@ def _referenced_assets(dataset: Dataset, records: Sequence[Mapping[str, Any]]) -
     ids: set[int] = {
         s["asset"]
         for r in records
-        if isinstance(r, Mapping) and isinstance(r.get("streams"), list)
+        if isinstance(r, (dict, Mapping)) and isinstance(r.get("streams"), list)
         for s in r["streams"]
-        if isinstance(s, Mapping) and isinstance(s.get("asset"), int)
+        if isinstance(s, (dict, Mapping)) and isinstance(s.get("asset"), int)
     }
     return {a.pk: a for a in Asset.objects.filter(dataset=dataset, pk__in=ids)}
 

@@ -44,12 +44,15 @@ def dataset_delete(*, dataset: Dataset, also: Sequence[str] = ()) -> list[str]:
     prefixes scheduled.
     """
     derived = sorted(set(DerivedMedia.objects.filter(asset__dataset=dataset).values_list("storage_prefix", flat=True)))
-    prefixes = [dataset_area(dataset.pk), *also, *derived]
+    # An upload's temp_path is the storage prefix of its chunks (an absolute path: a file an older
+    # version kept on this host's disk).
     partial_uploads = list(Upload.objects.filter(dataset=dataset).values_list("temp_path", flat=True))
+    chunks = [path for path in partial_uploads if path.startswith("uploads/chunks/")]
+    prefixes = [dataset_area(dataset.pk), *also, *derived, *chunks]
     dataset.delete()
     for start in range(0, len(prefixes), PREFIXES_PER_TASK):
         enqueue_on_commit("datasets.tasks.purge_storage", prefixes[start:start + PREFIXES_PER_TASK])
-    transaction.on_commit(lambda: _remove_local(partial_uploads))
+    transaction.on_commit(lambda: _remove_local([path for path in partial_uploads if os.path.isabs(path)]))
     return prefixes
 
 

@@ -6,8 +6,8 @@ Key layout of the one storage (the local folder or the S3 bucket):
     derived/{sha256 or asset id}/{kind}-v{version}/   waveforms, video analysis, proxies; shared by
                                                       every asset with the same content
     exports/{project}/{job}/{file}                    export files and release snapshots
-    uploads/                                          reserved (resumable uploads are assembled under
-                                                      TANDEM_VAR_DIR/uploads, outside storage)
+    uploads/chunks/{upload}/{offset}                  chunks of a resumable upload until it completes
+    uploads/previews/{project}/{token}                a file between an import's preview and confirm
     anything else                                     the operator's own objects, e.g. imports/team-a/
 
 The rule (Label Studio's "source storage"): a manifest stream ``{"key": …}`` may name only an

@@ -5,8 +5,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import re
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO
 
 from django.core.files.base import File
@@ -91,3 +94,47 @@ def iter_range(key: str, start: int, end: int) -> Iterable[bytes]:
                 break
             remaining -= len(chunk)
             yield chunk
+
+
+class _Appender:
+    """A sink with ``write`` alone: boto3 then writes an object's parts in order where ``dst`` stands,
+    rather than seeking to each part's offset in the object (which would overwrite ``dst`` from 0)."""
+
+    def __init__(self, dst: IO[bytes]) -> None:
+        self.dst, self.written = dst, 0
+
+    def write(self, data: bytes) -> int:
+        self.dst.write(data)
+        self.written += len(data)
+        return len(data)
+
+
+def copy_stored(key: str, dst: IO[bytes]) -> int:
+    """Append the stored file ``key`` to ``dst`` in chunks; returns the number of bytes copied.
+
+    On S3 the object streams in parts straight into ``dst``: reading an S3File would first buffer
+    the whole object in memory.
+    """
+    sink = _Appender(dst)
+    with default_storage.open(key, "rb") as src:
+        s3_object = getattr(src, "obj", None)
+        if s3_object is not None:
+            s3_object.download_fileobj(sink)
+        else:
+            shutil.copyfileobj(src, sink, CHUNK)
+    return sink.written
+
+
+@contextmanager
+def opened_locally(key: str) -> Iterator[IO[bytes]]:
+    """The stored file ``key`` as a local, seekable file: itself on local storage, a temporary copy on S3."""
+    try:
+        path = default_storage.path(key)
+    except NotImplementedError:
+        with tempfile.TemporaryFile() as tmp:
+            copy_stored(key, tmp)
+            tmp.seek(0)
+            yield tmp
+        return
+    with open(path, "rb") as fh:
+        yield fh

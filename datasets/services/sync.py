@@ -15,7 +15,7 @@ from typing import Any
 
 from common.dispatch import enqueue_on_commit
 from common.errors import Conflict
-from datasets.models import Asset, Item, Stream
+from datasets.models import Asset, AssetKind, AssetStatus, Item, Stream
 
 SYNC_TASK = "datasets.tasks.estimate_item_offsets"
 _CHUNK = 5000
@@ -29,7 +29,7 @@ def asset_has_audio(asset: Asset) -> bool:
 
 def sync_reference(streams: Sequence[Stream]) -> Stream:
     """The stream the others are aligned to: the video's sound when there is one, else the first."""
-    return next((s for s in streams if s.asset.kind == "video"), streams[0])
+    return next((s for s in streams if s.asset.kind == AssetKind.VIDEO), streams[0])
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,21 @@ def _plans(item_ids: Iterable[int]) -> list[SyncPlan]:
             streams[stream.item_id].append(stream)
     plans = []
     for item_id, group in streams.items():
-        waiting = sum(1 for s in group if s.asset.status in ("pending", "processing"))
-        audio = [s for s in group if s.asset.status == "ready" and asset_has_audio(s.asset)]
+        waiting = sum(1 for s in group if s.asset.status in (AssetStatus.PENDING, AssetStatus.PROCESSING))
+        audio = [s for s in group if s.asset.status == AssetStatus.READY and asset_has_audio(s.asset)]
         plans.append(SyncPlan(item_id, audio, waiting))
     return plans
+
+
+def assets_with_audio(asset_ids: Iterable[int]) -> set[int]:
+    """Which of these assets are ready and carry audio: only a stream on one of them counts towards a sync check."""
+    ids = list(set(asset_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        assets = Asset.objects.filter(pk__in=ids[start : start + _CHUNK], status=AssetStatus.READY,
+                                      kind__in=_MEDIA_KINDS).only("pk", "meta")
+        found.update(a.pk for a in assets if asset_has_audio(a))
+    return found
 
 
 def items_queue_sync(item_ids: Sequence[int]) -> int:

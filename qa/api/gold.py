@@ -10,12 +10,13 @@ from rest_framework.views import APIView
 from annotation.api.serializers import AnnotationSerializer
 from annotation.models import Role
 from annotation.policy import actor, task_for
+from common.schema import DetailSerializer
 from qa.api.serializers import GoldEditSerializer
 from qa.services.gold import gold_edit
 
 
 class TaskGoldView(APIView):
-    @extend_schema(request=GoldEditSerializer, responses={200: AnnotationSerializer, 409: dict},
+    @extend_schema(request=GoldEditSerializer, responses={200: AnnotationSerializer, 409: DetailSerializer},
                    summary="Correct a task's gold outside the queue, with a reason (audited)")
     def post(self, request: Request, pk: int) -> Response:
         task = task_for(request.user, pk, Role.REVIEWER)

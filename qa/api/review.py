@@ -1,10 +1,10 @@
-"""The adjudication queue: list, detail, claim, release, resolve; flagging a task."""
+"""The adjudication queue: list, detail, claim, release, resolve, send back, next; flagging a task."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,13 @@ from qa.api.serializers import (
 )
 from qa.models import ReviewState
 from qa.selectors import REASON_KINDS, review_queue
-from qa.services.review import review_claim, review_flag, review_release, review_resolve
+from qa.services.review import review_claim, review_flag, review_next, review_release, review_resolve, review_send_back
+
+CONFLICT = inline_serializer("ReviewConflict", {"detail": serializers.CharField()})
+
+
+class SendBackSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="what the annotators should look at again (required)")
 
 
 def acting_user(request: Request) -> User:
@@ -34,6 +40,8 @@ def acting_user(request: Request) -> User:
 
 
 class ReviewQueueView(APIView):
+    pagination_class = Pagination  # so the schema describes the paginated page the view answers
+
     @extend_schema(
         parameters=[OpenApiParameter("state", str, enum=list(ReviewState.values)),
                     OpenApiParameter("reason", str, enum=list(REASON_KINDS))],
@@ -55,7 +63,7 @@ class ReviewItemView(APIView):
 
 
 class ReviewClaimView(APIView):
-    @extend_schema(request=None, responses={200: ReviewItemDetailSerializer, 409: dict},
+    @extend_schema(request=None, responses={200: ReviewItemDetailSerializer, 409: CONFLICT},
                    summary="Claim for TANDEM_CLAIM_SECONDS (409 while someone else holds it)")
     def post(self, request: Request, pk: int) -> Response:
         item = review_claim(item=review_item_for(request.user, pk), user=acting_user(request))
@@ -63,14 +71,14 @@ class ReviewClaimView(APIView):
 
 
 class ReviewReleaseView(APIView):
-    @extend_schema(request=None, responses={200: ReviewItemDetailSerializer, 409: dict}, summary="Give a claim back")
+    @extend_schema(request=None, responses={200: ReviewItemDetailSerializer, 409: CONFLICT}, summary="Give a claim back")
     def post(self, request: Request, pk: int) -> Response:
         item = review_release(item=review_item_for(request.user, pk), user=acting_user(request))
         return Response(ReviewItemDetailSerializer(item).data)
 
 
 class ReviewResolveView(APIView):
-    @extend_schema(request=ResolveSerializer, responses={200: ReviewItemDetailSerializer, 409: dict},
+    @extend_schema(request=ResolveSerializer, responses={200: ReviewItemDetailSerializer, 409: CONFLICT},
                    summary="The claimant's result becomes gold")
     def post(self, request: Request, pk: int) -> Response:
         item = review_item_for(request.user, pk)
@@ -90,3 +98,26 @@ class TaskFlagView(APIView):
         serializer.is_valid(raise_exception=True)
         receipt = review_flag(task=task, user=acting_user(request), note=serializer.validated_data["note"])
         return Response(FlagReceiptSerializer(receipt).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewSendBackView(APIView):
+    @extend_schema(request=SendBackSerializer, responses={200: ReviewItemDetailSerializer, 409: CONFLICT},
+                   summary="The claimant returns the task to its annotators with a note (their drafts reopen)")
+    def post(self, request: Request, pk: int) -> Response:
+        item = review_item_for(request.user, pk)
+        serializer = SendBackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = review_send_back(item=item, user=acting_user(request), note=serializer.validated_data["note"])
+        return Response(ReviewItemDetailSerializer(item).data)
+
+
+class ReviewNextView(APIView):
+    @extend_schema(request=None, responses={200: ReviewItemDetailSerializer,
+                                            204: OpenApiResponse(description="the queue is empty")},
+                   summary="Claim the oldest queued item of the project for the caller")
+    def post(self, request: Request, pk: int) -> Response:
+        project = project_for(request.user, pk, Role.REVIEWER)
+        item = review_next(project=project, user=acting_user(request))
+        if item is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(ReviewItemDetailSerializer(item).data)

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from annotation.api.serializers import UserBriefSerializer
 from qa.metrics.measures import LABELS
-from qa.models import ReviewItem, TaskAgreement
+from qa.models import ReviewItem, ReviewState, TaskAgreement
 
 
 class TaskAgreementSerializer(serializers.ModelSerializer):
@@ -54,7 +54,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         return ", ".join(dict.fromkeys(str(r.get("kind")) for r in obj.reasons))
 
     def get_claim_active(self, obj: ReviewItem) -> bool:
-        return obj.state == "claimed" and obj.claim_expires_at is not None and obj.claim_expires_at >= timezone.now()
+        return obj.state == ReviewState.CLAIMED and obj.claim_expires_at is not None and obj.claim_expires_at >= timezone.now()
 
     def get_conflict_count(self, obj: ReviewItem) -> int:
         return len(obj.conflicts)
@@ -107,3 +107,6 @@ class AnnotatorQualitySerializer(serializers.Serializer):
     gold = serializers.JSONField()
     throughput = serializers.JSONField()
     prelabel = serializers.JSONField()
+    wer = serializers.JSONField(help_text="Per transcript track: word error rate of the pre-labeled transcript "
+                                          "against the submitted one, with its substitution, deletion, insertion "
+                                          "and reference word counts and the annotations pooled")

@@ -6,6 +6,7 @@ The names below are the published interface; submodules are free to change behin
 from qa.metrics.adjudication import find_conflicts, merge_majority
 from qa.metrics.gamma import gamma_agreement
 from qa.metrics.matching import MatchResult, box_f1, point_f1, segment_f1
+from qa.metrics.params import AgreementParams
 from qa.metrics.project import distribution, project_report
 from qa.metrics.reliability import (
     alpha_from_coincidences,
@@ -19,6 +20,7 @@ from qa.metrics.text import normalize_transcript, span_f1, token_kappa, tokenize
 from qa.metrics.timeline import time_slice_matrix, time_sliced_alpha
 
 __all__ = [
+    "AgreementParams",
     "MatchResult",
     "alpha_from_coincidences",
     "box_f1",

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 Pairs = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 
@@ -73,6 +72,8 @@ def assign(quality: NDArray[np.float64], eligible: NDArray[np.bool_]) -> Pairs:
     sub_e = eligible[np.ix_(rows, cols)]
     k = min(len(rows), len(cols)) + 1.0
     weight = np.where(sub_e, k + sub_q, 0.0)
+    from scipy.optimize import linear_sum_assignment  # about 44 MB resident: loaded only when pairs overlap
+
     r, c = linear_sum_assignment(weight, maximize=True)
     ok = sub_e[r, c]
     r, c = r[ok], c[ok]

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.metrics.reliability import alpha_from_coincidences
-from qa.metrics.report import _binary_alphas, clean
+from qa.metrics.regions import clean
+from qa.metrics.reliability import alpha_from_coincidences, binary_alphas
 
 HIST_EDGES: list[float] = [round(-1.0 + 0.1 * i, 1) for i in range(21)]
 
@@ -120,7 +120,7 @@ def project_report(task_reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         if pool.labels:
             pooled = pool.matrix()
             entry["alpha"] = clean(alpha_from_coincidences(pooled))
-            bin_alpha = _binary_alphas(pooled, len(pool.labels))
+            bin_alpha = binary_alphas(pooled, len(pool.labels))
             entry["labels"] = {
                 lab: {"alpha": bin_alpha[i],
                       "f1": (2.0 * acc["f1"][lab][0] / (acc["f1"][lab][1] + acc["f1"][lab][2]))

@@ -152,6 +152,23 @@ def alpha_from_coincidences(
     return 1.0 - d_o / d_e
 
 
+def binary_alphas(o: NDArray[np.float64], n_labels: int) -> list[float | None]:
+    """Nominal alpha of 'this label vs anything else' for each of the first `n_labels` categories.
+
+    Collapsing to two categories gives D_o = 2 (r - a) and D_e = 2 r (n - r) / (n - 1), where a is
+    the label's diagonal cell and r its row total, so every label costs a few array operations.
+    None where a label's alpha is undefined (it covers nothing, or everything).
+    """
+    rows = o.sum(axis=1)[:n_labels]
+    n = float(o.sum())
+    a = np.diag(o)[:n_labels]
+    denom = rows * (n - rows)
+    ok = denom > 0
+    alpha = np.full(n_labels, np.nan)
+    alpha[ok] = 1.0 - (rows[ok] - a[ok]) * (n - 1.0) / denom[ok]
+    return [None if math.isnan(x) else x for x in alpha.tolist()]
+
+
 def _category_index(labels: Sequence[Hashable]) -> list[Any]:
     present = [v for v in labels if not is_missing(v)]
     try:

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Task
+from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Project, Task
 from annotation.selectors_exports import read_text
-from datasets.models import Stream
-from qa.metrics import task_report
+from datasets.models import AssetKind, Stream
+from qa.metrics import AgreementParams, task_report
 from qa.metrics.measures import pair_measures, task_measure
 from qa.models import TaskAgreement
 
@@ -29,7 +29,7 @@ def task_texts(task: Task, schema: Mapping[str, Any]) -> dict[str, str]:
     """Contents of the item's text streams by role; read only when a span track needs them."""
     if not any(t.get("kind") == "span" for t in schema.get("tracks", [])):
         return {}
-    streams = Stream.objects.filter(item_id=task.item_id, asset__kind="text").select_related("asset")
+    streams = Stream.objects.filter(item_id=task.item_id, asset__kind=AssetKind.TEXT).select_related("asset")
     out: dict[str, str] = {}
     for s in streams:
         try:
@@ -37,6 +37,16 @@ def task_texts(task: Task, schema: Mapping[str, Any]) -> dict[str, str]:
         except OSError:
             continue
     return out
+
+
+def agreement_params(project: Project) -> AgreementParams:
+    """The project's stored agreement settings as report parameters (the one place they map).
+
+    A project stores which measure it is judged by; gamma is slow, so a report computes it only
+    for a project that is judged by gamma. The matching thresholds are the published defaults.
+    """
+    measure = project.agreement_measure or "time_sliced_alpha"
+    return AgreementParams(gamma=measure == "gamma", measure=measure)
 
 
 def measure_value(report: Mapping[str, Any], measure: str) -> float | None:
@@ -54,16 +64,14 @@ def report_for(task: Task) -> dict[str, Any]:
     schema = project.schema or {"tracks": []}
     versions = submitted_versions(task)
     duration = float(task.item.duration_ms) if task.item.duration_ms else None
-    return task_report(
-        schema, versions, duration_ms=duration, texts=task_texts(task, schema),
-        gamma=project.agreement_measure == "gamma", measure=project.agreement_measure or "time_sliced_alpha",
-    )
+    return task_report(schema, versions, duration_ms=duration, texts=task_texts(task, schema),
+                       params=agreement_params(project))
 
 
 @transaction.atomic
 def agreement_store(task: Task, report: dict[str, Any]) -> TaskAgreement:
     """Store a report and its measured value on TaskAgreement and Task.agreement (upsert)."""
-    measure = task.project.agreement_measure or "time_sliced_alpha"
+    measure = agreement_params(task.project).measure
     value = measure_value(report, measure)
     if report.get("measure") != measure:
         # A report made for another measure (the setting changed): its pair figures follow suit.

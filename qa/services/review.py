@@ -10,12 +10,23 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from annotation.models import Annotation, AnnotationKind, AnnotationStatus, Task, TaskStatus
+from annotation.models import (
+    Annotation,
+    AnnotationKind,
+    AnnotationStatus,
+    Assignment,
+    AssignmentStatus,
+    Project,
+    Task,
+    TaskStatus,
+)
 from annotation.services.annotations import task_set_status
 from annotation.services.gold import gold_write
+from annotation.services.revisions import revision_write
 from common.audit import audit
 from common.errors import Conflict, InvalidInput
 from common.states import check_transition
@@ -44,6 +55,12 @@ def review_enqueue(
     correct that gold through claim → resolve, and an earlier resolved item is never reopened.
     """
     item = _open_item(task)
+    if item is not None and item.state == ReviewState.RETURNED:
+        # The annotators resubmitted what a reviewer sent back: the same item is queued again,
+        # its earlier decision (the send-back note) kept.
+        check_transition("review", REVIEW_TRANSITIONS, item.state, ReviewState.QUEUED)
+        item.state = ReviewState.QUEUED
+        item.save(update_fields=["state", "updated_at"])
     if item is None:
         try:
             with transaction.atomic():
@@ -205,3 +222,79 @@ def review_resolve(
     audit(user, "review.resolve", item, project_id=task.project_id, task=task.pk, gold=gold.pk,
           version=gold.version, sources=normalized)
     return item
+
+
+def _claim_held(item: ReviewItem, user: User, now: Any) -> None:
+    """Refuse (409) unless ``user`` holds an unexpired claim on an unresolved item."""
+    if item.state == ReviewState.RESOLVED:
+        raise Conflict("This review item is already resolved.", gold=item.gold_id)
+    if item.state != ReviewState.CLAIMED or item.claimed_by_id != user.pk:
+        raise Conflict("Claim this review item first.")
+    if item.claim_expires_at is None or item.claim_expires_at < now:
+        raise Conflict("Your claim on this review item has expired; claim it again.")
+
+
+@transaction.atomic
+def review_send_back(*, item: ReviewItem, user: User, note: str) -> ReviewItem:
+    """Return a task to its annotators with a note: their submitted versions reopen as drafts.
+
+    Each submitted human annotation goes back to draft at a new version (a revision is written, so
+    the submitted version stays in the history) and carries the note; each annotator's assignment
+    becomes active again with a fresh lease, so the task is theirs in the queue. The task is open
+    until they resubmit; then agreement and triage run again and this item is queued once more.
+    """
+    note = note.strip()
+    if not note:
+        raise InvalidInput("A note for the annotators is required.", field="note")
+    item = ReviewItem.objects.select_for_update().select_related("task").get(pk=item.pk)
+    now = timezone.now()
+    _claim_held(item, user, now)
+    check_transition("review", REVIEW_TRANSITIONS, item.state, ReviewState.RETURNED)
+    task = Task.objects.select_for_update().get(pk=item.task_id)
+    versions = list(Annotation.objects.select_for_update().filter(
+        task=task, kind=AnnotationKind.HUMAN, status=AnnotationStatus.SUBMITTED))
+    if not versions:
+        raise Conflict("No annotator has submitted work on this task: there is nothing to send back.")
+    if task.status != TaskStatus.OPEN:
+        task_set_status(task, TaskStatus.OPEN)
+    reopened: list[str] = []
+    holders = 0
+    lease = now + timedelta(seconds=settings.TANDEM_LEASE_SECONDS)
+    for annotation in versions:
+        Annotation.objects.filter(pk=annotation.pk).update(
+            status=AnnotationStatus.DRAFT, version=F("version") + 1, review_note=note, updated_at=now)
+        annotation.status, annotation.version, annotation.review_note = AnnotationStatus.DRAFT, annotation.version + 1, note
+        revision_write(annotation, user, annotation.result)
+        if annotation.annotator_id is not None:
+            # Imported work may have no assignment yet: the annotator gets one, so the draft is theirs to edit.
+            Assignment.objects.update_or_create(task=task, annotator_id=annotation.annotator_id, defaults={
+                "status": AssignmentStatus.ACTIVE, "lease_expires_at": lease, "submitted_at": None})
+            holders += 1
+        reopened.append(annotation.annotator.get_username() if annotation.annotator else f"#{annotation.pk}")
+    Task.objects.filter(pk=task.pk).update(
+        submitted_count=Greatest(F("submitted_count") - len(versions), 0), active_count=F("active_count") + holders)
+    Project.objects.filter(pk=task.project_id, completed_count__gt=0).update(completed_count=F("completed_count") - 1)
+    item.state, item.claimed_by, item.claim_expires_at = ReviewState.RETURNED, None, None
+    item.decision = {**(item.decision or {}), "returned": {"by": user.get_username(), "at": now.isoformat(),
+                                                           "note": note, "annotators": sorted(reopened)}}
+    item.save(update_fields=["state", "claimed_by", "claim_expires_at", "decision", "updated_at"])
+    audit(user, "review.send_back", item, project_id=task.project_id, task=task.pk, note=note,
+          annotators=sorted(reopened))
+    return item
+
+
+def review_next(*, project: Project, user: User) -> ReviewItem | None:
+    """Claim the oldest item of the project's queue this reviewer can take (queued, or a lapsed claim).
+
+    Claims go through ``review_claim``; an item another reviewer wins in between is skipped.
+    """
+    now = timezone.now()
+    candidates = (ReviewItem.objects.filter(project_id_cache=project.pk)
+                  .filter(Q(state=ReviewState.QUEUED) | Q(state=ReviewState.CLAIMED, claim_expires_at__lt=now))
+                  .order_by("id").values_list("pk", flat=True)[:20])
+    for pk in candidates:
+        try:
+            return review_claim(item=ReviewItem.objects.get(pk=pk), user=user)
+        except Conflict:
+            continue
+    return None

@@ -11,9 +11,10 @@ from django.db import transaction
 from annotation.models import Annotation, AnnotationKind, Task, TaskStatus
 from annotation.services.annotations import task_set_status
 from annotation.services.gold import gold_write
-from qa.metrics import find_conflicts, merge_majority
-from qa.models import TaskAgreement
-from qa.services.agreement import submitted_versions
+from qa.metrics import merge_majority
+from qa.metrics.conflicts import task_conflicts
+from qa.models import ReviewState, TaskAgreement
+from qa.services.agreement import submitted_versions, task_texts
 from qa.services.review import review_enqueue
 
 MAX_CONFLICTS = 500
@@ -22,31 +23,16 @@ CONTENT_KEYS = ("track", "label", "start_ms", "end_ms", "time_ms", "text", "star
                 "keyframes", "attributes")
 
 
-def _segments(result: Mapping[str, Any], track: str) -> list[tuple[int, int, Any]]:
-    return [(r["start_ms"], r["end_ms"], r.get("label")) for r in result.get("regions", []) if r.get("track") == track]
+def conflicts_for(
+    schema: Mapping[str, Any], versions: Mapping[str, Mapping[str, Any]], texts: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Disagreements on every track kind (``qa.metrics.conflicts.task_conflicts``), capped.
 
-
-def conflicts_for(schema: Mapping[str, Any], versions: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Disagreements on every segment track, each named by track with the label each annotator gave.
-
-    Kind "label" is two different labels on the same stretch; kind "missing" is a stretch some
-    annotators left empty (boundary slips included). Capped so a pathological task stays storable.
+    The one list the queue counts and the review view shows: on a segment track kind "label" is
+    two different labels on the same stretch and kind "missing" a stretch some annotators left
+    empty (boundary slips included); spans, relations, boxes and transcripts follow suit.
     """
-    names = sorted(versions)
-    out: list[dict[str, Any]] = []
-    if len(names) < 2:
-        return out
-    for track in schema.get("tracks", []):
-        if track.get("kind") != "segment":
-            continue
-        per = {n: _segments(versions[n], track["name"]) for n in names}
-        for c in find_conflicts(per):
-            labels = {str(n): lab for n, lab in c["labels"].items()}
-            out.append({"track": track["name"], "start_ms": c["start_ms"], "end_ms": c["end_ms"], "kind": c["kind"],
-                        "annotators": sorted(n for n, lab in labels.items() if lab is not None), "labels": labels})
-            if len(out) >= MAX_CONFLICTS:
-                return out
-    return out
+    return task_conflicts(schema, versions, texts, limit=MAX_CONFLICTS)
 
 
 def _closest(regions: Sequence[Mapping[str, Any]], merged: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -112,7 +98,9 @@ def _reasons(task: Task, row: TaskAgreement, conflicts: Sequence[Mapping[str, An
     if row.score is not None and row.score < project.agreement_threshold:
         reasons.append({"kind": "low_agreement", "measure": row.measure, "value": row.score,
                         "threshold": project.agreement_threshold})
-    label_conflicts = sum(1 for c in conflicts if c["kind"] == "label")
+    # Routing follows segment label conflicts only; other kinds that differ already need a person
+    # (merged_result merges them only when every version is the same).
+    label_conflicts = sum(1 for c in conflicts if c["kind"] == "label" and c.get("track_kind", "segment") == "segment")
     if label_conflicts:
         # Two labels on one stretch send a task to review; the count is the whole conflict list the
         # reviewer will see (label and missing), so the queue and the review panel say one number.
@@ -135,11 +123,11 @@ def triage(task_id: int, row: TaskAgreement, rng: random.Random | None = None) -
         return "skipped"
     schema = task.project.schema or {"tracks": []}
     versions = submitted_versions(task)
-    conflicts = conflicts_for(schema, versions)
+    conflicts = conflicts_for(schema, versions, task_texts(task, schema))
     reasons = _reasons(task, row, conflicts, rng or random.Random())
     if task.project.merge_rule == "review":
         reasons.append({"kind": "review_all"})
-    if task.review_items.exclude(state="resolved").exists() or reasons:
+    if task.review_items.exclude(state=ReviewState.RESOLVED).exists() or reasons:
         review_enqueue(task=task, reasons=reasons, conflicts=conflicts)
         return "review"
     existing = Annotation.objects.filter(task=task, kind=AnnotationKind.GOLD, automatic=False).exists()

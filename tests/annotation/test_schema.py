@@ -124,3 +124,41 @@ def test_more_regions_than_the_limit_are_refused_naming_the_limit() -> None:
         validate_result(validate_schema(SCHEMA), _result(*regions), ctx)
     assert str(err.value) == "result.regions: 4 regions; an annotation holds at most 3 (TANDEM_MAX_REGIONS)"
     assert validate_result(validate_schema(SCHEMA), _result(*regions[:3]), ctx) == _result(*regions[:3])
+
+
+def _words(*words: tuple[str, int, int]) -> list[dict[str, Any]]:
+    return [{"text": t, "start_ms": a, "end_ms": b} for t, a, b in words]
+
+
+def test_transcript_word_timings_are_accepted_when_they_spell_the_text_inside_the_segment() -> None:
+    region = {"id": "w", "track": "words", "start_ms": 100, "end_ms": 900, "text": "good  morning",
+              "words": _words(("good", 100, 400), ("morning", 450, 900))}
+    assert validate_result(validate_schema(SCHEMA), _result(region), CTX) == _result(region)
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"words": _words(("good", 100, 400))}, "'words' must spell the region's 'text'"),
+        ({"words": _words(("good", 100, 400), ("mourning", 400, 900))}, "'words' must spell the region's 'text'"),
+        ({"words": _words(("good", 50, 400), ("morning", 400, 900))}, "inside the segment"),
+        ({"words": _words(("good", 100, 500), ("morning", 400, 900))}, "without overlap"),
+        ({"words": _words(("good", 100, 400), ("morning", 400, 901))}, "inside the segment"),
+        ({"words": _words(("good", 400, 400), ("morning", 400, 900))}, "end_ms (400) must be after start_ms (400)"),
+        ({"words": _words(("good morning", 100, 900))}, "one word"),
+        ({"words": [{"text": "good", "start_ms": 100, "end_ms": 400, "score": 1}]}, "unknown key 'score'"),
+        ({"words": "good morning"}, "must be a list"),
+    ],
+)
+def test_bad_word_timings_are_refused_with_the_reason(patch: dict[str, Any], message: str) -> None:
+    region = {"id": "w", "track": "words", "start_ms": 100, "end_ms": 900, "text": "good morning", **patch}
+    with pytest.raises(ResultError) as err:
+        validate_result(validate_schema(SCHEMA), _result(region), CTX)
+    assert message in err.value.message
+
+
+def test_word_timings_belong_to_transcripts_only() -> None:
+    region = {"id": "s", "track": "speech", "label": "speech", "start_ms": 0, "end_ms": 500,
+              "words": _words(("hi", 0, 500))}
+    with pytest.raises(ResultError, match="'words' belongs to transcript regions only"):
+        validate_result(validate_schema(SCHEMA), _result(region), CTX)

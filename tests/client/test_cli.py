@@ -241,7 +241,7 @@ def test_the_cli_plans_then_imports_subtitles_as_suggestions(
     assert code == 0, err
     planned = json.loads(out)
     assert [(layer["layer"], layer["regions"]) for layer in planned["layers"]] == [("subtitles", 1)]
-    assert planned["items"] == {"matched": [{"key": "item-0", "task": task.pk}], "unmatched": []}
+    assert planned["items"] == {"matched": [{"key": "item-0", "task": task.pk}], "new": [], "unmatched": []}
     assert Prediction.objects.count() == 0
 
     code, out, err = _run(capsys, "annotations", str(project.pk), str(path), "--model", "captions",

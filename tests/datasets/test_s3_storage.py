@@ -50,3 +50,12 @@ def test_media_on_s3_answers_with_a_signed_url_that_expires(s3: None, project, m
     assert query["X-Amz-Expires"] == ["300"] and "X-Amz-Signature" in query
     assert boto3.client("s3", region_name="us-east-1").get_object(
         Bucket="tandem-test", Key=asset.storage_key)["Body"].read() == b"Alice met Bob in Paris."
+
+
+def test_a_large_object_read_from_s3_spills_to_disk_instead_of_memory(s3: None) -> None:
+    key = default_storage.save("datasets/1/assets/big.bin", io.BytesIO(b"\0" * (9 * 1024 * 1024)))
+    small = default_storage.save("datasets/1/assets/small.bin", io.BytesIO(b"tiny"))
+    with default_storage.open(key, "rb") as big_file, default_storage.open(small, "rb") as small_file:
+        assert big_file.read(4) == b"\0\0\0\0" and small_file.read() == b"tiny"
+        # SpooledTemporaryFile: rolled over to a real file past max_memory_size, in memory below it
+        assert (big_file.file._rolled, small_file.file._rolled) == (True, False)

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from annotation.models import Annotation, Task
-from qa.metrics import project_report, task_report
+from qa.metrics import AgreementParams, project_report, task_report
 from qa.models import ReviewItem, TaskAgreement
 from qa.services.agreement import measure_value
 from tests.qa.conftest import DURATION_MS, REFERENCE, SHIFTED, SWAPPED, result_of
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def _expected_report(project) -> dict:
     versions = {"annotator_a": result_of(REFERENCE), "annotator_b": result_of(SHIFTED), "annotator_c": result_of(SWAPPED)}
     return task_report(project.schema, versions, duration_ms=float(DURATION_MS), texts={"transcript": "Alice met Bob in Paris."},
-                       measure=project.agreement_measure)
+                       params=AgreementParams(measure=project.agreement_measure))
 
 
 def test_a_completed_task_stores_the_report_of_its_submitted_annotations(disputed, trio) -> None:

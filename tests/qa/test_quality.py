@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 
 import pytest
+from django.test import Client
 
 from annotation.models import Annotation, Prediction
 from qa.models import ReviewItem, TaskAgreement
@@ -109,3 +110,31 @@ def test_a_honeypot_keeps_its_gold_and_scores_annotators_against_it(
     rows = _rows(client_for(manager), trio)
     assert rows["annotator_a"]["gold"]["f1"] == 1.0
     assert rows["annotator_c"]["gold"] == {"f1": 2 / 3, "tasks": 1, "tp": 1, "n_gold": 2, "n_own": 1}
+
+
+def test_word_error_rate_of_the_prelabel_transcript_per_annotator_and_track(
+        disputed, trio, make_items, annotate, eager, annotator_a, annotator_b, manager, client_for) -> None:
+    (task,) = make_items(trio, 1, duration_ms=15_000)
+    words = {"model": "align", "version": "1"}
+    Prediction.objects.create(task=task, model="align", model_version="1", result={"regions": [
+        {"id": "p1", "track": "words", "start_ms": 0, "end_ms": 2000, "text": "could you tell where the", "source": words},
+        {"id": "p2", "track": "words", "start_ms": 2000, "end_ms": 4000, "text": "nation is, please", "source": words}]})
+    fixed = {"regions": [
+        {"id": "a1", "track": "words", "start_ms": 0, "end_ms": 2000, "text": "Could you tell us where",
+         "words": [{"text": t, "start_ms": 400 * i, "end_ms": 400 * i + 400}
+                   for i, t in enumerate(["Could", "you", "tell", "us", "where"])]},
+        {"id": "a2", "track": "words", "start_ms": 2000, "end_ms": 4000, "text": "the station is?"}]}
+    kept = {"regions": [{"id": "b1", "track": "words", "start_ms": 0, "end_ms": 4000,
+                         "text": "could you tell where the nation is please"}]}
+    annotate(trio, [(annotator_a, task, fixed), (annotator_b, task, kept)])
+    rows = _rows(client_for(manager), trio)
+    # us deleted, station -> nation, please inserted: 3 errors over the 8 submitted words
+    assert rows["annotator_a"]["wer"] == {"words": {"substitutions": 1, "deletions": 1, "insertions": 1,
+                                                    "reference_words": 8, "wer": 3 / 8, "annotations": 1}}
+    assert rows["annotator_b"]["wer"]["words"]["wer"] == 0.0
+    assert rows["annotator_c"]["wer"] == {}
+    browser = Client()
+    browser.force_login(manager)
+    html = browser.get(f"/projects/{trio.pk}/quality/").content.decode()
+    assert 'data-testid="prelabel-wer"' in html and "(substitutions + deletions + insertions)" in html
+    assert "<tr><td>annotator_a</td><td>words</td><td>0.375</td><td>1</td><td>1</td><td>1</td><td>8</td><td>1</td></tr>" in html

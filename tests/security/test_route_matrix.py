@@ -117,6 +117,8 @@ CASES = [
     c("annotation-detail", "PUT", "skipped",                 401, 404, 409, 404, 404, 403, 404, 403, body=SAVE,
       variant="skipped"),
     c("annotation-submit", "POST", "annotation",             401, 404, 200, 404, 404, 403, 404, 403, body={}),
+    # The world's project keeps the default allow_reopen=False: its author is refused (403) before any state check.
+    c("annotation-reopen", "POST", "annotation",             401, 404, 403, 404, 404, 403, 404, 403),
     c("annotation-submit", "POST", "skipped",                401, 404, 409, 404, 404, 403, 404, 403, body={},
       variant="skipped"),
     c("task-gold", "POST", "gold_task",                      401, 404, 403, 403, 403, 200, 404, 200, body=GOLD_EDIT),
@@ -147,11 +149,21 @@ CASES = [
     c("project-agreement", "GET", "project",                 401, 404, 403, 403, 403, 200, 404, 200),
     c("project-review-queue", "GET", "project",              401, 404, 403, 403, 403, 200, 404, 200),
     c("project-annotators", "GET", "project",                401, 404, 403, 403, 403, 403, 404, 200),
+    c("project-audit", "GET", "project",                     401, 404, 403, 403, 403, 403, 404, 200),
+    # A plain export carries no audit (only a release does): its manager is told so.
+    c("export-audit", "GET", "export",                       401, 404, 403, 403, 403, 403, 404, 409),
+    c("item-detail", "GET", "item",                          401, 404, 403, 403, 403, 403, 404, 200),
+    c("item-detail", "PATCH", "item",                        401, 404, 403, 403, 403, 403, 404, 200,
+      body={"licence": "CC-BY-4.0"}),
     c("review-item", "GET", "review",                        401, 404, 403, 403, 403, 200, 404, 200),
     c("review-item-claim", "POST", "review",                 401, 404, 403, 403, 403, 200, 404, 200),
     c("review-item-release", "POST", "claimed",              401, 404, 403, 403, 403, 200, 404, 409),
     c("review-item-resolve", "POST", "claimed",              401, 404, 403, 403, 403, 200, 404, 409,
       body={"result": EMPTY_RESULT, "sources": []}),
+    # The claimed item's task has no submitted work, so the claimant is told there is nothing to send back.
+    c("review-item-send-back", "POST", "claimed",            401, 404, 403, 403, 403, 409, 404, 409,
+      body={"note": "the second speaker starts earlier"}),
+    c("project-review-next", "POST", "project",              401, 404, 403, 403, 403, 200, 404, 200),
     # Pages: anonymous → 302 to the login page; any denial is a 404 (nothing is revealed).
     c("favicon", "GET", "",                                  200, 200, 200, 200, 200, 200, 200, 200),
     c("login", "GET", "",                                    200, 200, 200, 200, 200, 200, 200, 200),
@@ -161,7 +173,11 @@ CASES = [
     c("project-next-page", "POST", "project",                302, 404, 302, 302, 302, 302, 404, 302),
     c("task-annotate", "GET", "task",                        302, 404, 200, 200, 404, 200, 404, 200),
     c("project-quality", "GET", "project",                   302, 404, 404, 404, 404, 200, 404, 200),
+    c("project-audit-page", "GET", "project",                302, 404, 404, 404, 404, 404, 404, 200),
+    c("project-audit-settings", "POST", "project",           302, 404, 404, 404, 404, 404, 404, 302,
+      body={"audit_facets": "speaker", "min_label_share": "5"}),
     c("review-page", "GET", "review",                        302, 404, 404, 404, 404, 200, 404, 200),
+    c("project-review-next-page", "POST", "project",         302, 404, 404, 404, 404, 302, 404, 302),
     c("project-manage", "GET", "project",                    302, 404, 404, 404, 404, 404, 404, 200),
     c("project-manage-progress", "GET", "project",           302, 404, 404, 404, 404, 404, 404, 200),
     c("project-member-add", "POST", "project",               302, 404, 404, 404, 404, 404, 404, 302,
@@ -179,6 +195,9 @@ CASES = [
     c("project-export-page", "POST", "project",              302, 404, 404, 404, 404, 404, 404, 302,
       body={"format": "jsonl"}),
     c("project-prelabel-page", "POST", "project",            302, 404, 404, 404, 404, 404, 404, 302),
+    # Probes: the same answer for everyone, signed in or not (they carry no project data).
+    c("healthz", "GET", "",                                  200, 200, 200, 200, 200, 200, 200, 200),
+    c("readyz", "GET", "",                                   200, 200, 200, 200, 200, 200, 200, 200),
 ]
 
 # Cells whose right answer waits for a fix that is under way elsewhere: (case key, persona, side).

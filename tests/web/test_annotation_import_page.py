@@ -60,3 +60,44 @@ def test_a_bad_mapping_shows_the_preview_again_with_the_error_and_writes_nothing
     assert ("item-0.TextGrid, tier &#x27;speech&#x27;, annotation interval 2: value &#x27;music&#x27; is mapped to "
             "&#x27;noise&#x27;, which is not a label of track &#x27;speech&#x27;") in page.content.decode()
     assert (Annotation.objects.count(), Prediction.objects.count()) == (0, 0)
+
+
+def test_previews_nobody_confirms_are_deleted_after_a_day(project: Any, manager: Any, make_items: Any,
+                                                          tmp_path: Path) -> None:
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    from datasets.services.previews import previews_sweep
+
+    make_items(project, 1, duration_ms=10_000)
+    client = Client()
+    client.force_login(manager)
+    url = f"/projects/{project.pk}/manage/annotations-import/"
+    grid = samples.textgrid_file(tmp_path)
+
+    def preview() -> str:
+        html = client.post(url, {"file": SimpleUploadedFile("item-0.TextGrid", grid)}).content.decode()
+        found = re.search(r'name="token" value="([0-9a-f]{32})"', html)
+        assert found is not None
+        return found.group(1)
+
+    def age(token: str, seconds: float) -> None:
+        for name in (token, f"{token}.name"):
+            path = default_storage.path(f"uploads/previews/{project.pk}/{name}")
+            os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+    def kept() -> list[str]:
+        return sorted(default_storage.listdir(f"uploads/previews/{project.pk}/")[1])
+
+    stale, fresh = preview(), preview()
+    age(stale, 24 * 3600 + 60)
+    age(fresh, 23 * 3600)
+    newest = preview()  # a project's new preview removes its expired ones
+    assert kept() == sorted([fresh, f"{fresh}.name", newest, f"{newest}.name"])
+    gone = client.post(url, {"token": stale, "as": "prelabel"}, follow=True)
+    assert "The previewed file is gone; upload it again." in gone.content.decode()
+    age(fresh, 24 * 3600 + 60)
+    assert previews_sweep() == 2  # the periodic sweep, for projects that make no new preview
+    assert kept() == sorted([newest, f"{newest}.name"])

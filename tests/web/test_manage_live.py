@@ -29,6 +29,7 @@ def test_the_progress_json_and_the_page_show_jobs_and_media_with_errors(project,
     assert body == {
         "jobs": [{"id": run.pk, "kind": "prelabel", "status": "failed", "progress": 75, "error": "no model"},
                  {"id": export.pk, "kind": "export", "status": "running", "progress": 40, "error": ""}],
+        "releases": [],
         "media": {"counts": {"ready": 1, "failed": 1}, "total": 2,
                   "streams": [{"item": "item-1", "role": "transcript", "kind": "text", "status": "failed",
                                "error": "ffprobe: moov atom not found"}]},

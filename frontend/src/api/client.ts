@@ -108,6 +108,10 @@ export class ApiClient {
   submitAnnotation(id: number, version: number): Promise<Annotation> {
     return this.request("POST", `annotations/${id}/submit/`, { version });
   }
+  /** Submitted → draft again (the author, where the project allows it; 409 once review began). */
+  reopenAnnotation(id: number): Promise<Annotation> {
+    return this.request("POST", `annotations/${id}/reopen/`);
+  }
   /** The caller's next task, or null when the queue is empty (204). */
   async next(projectId: number): Promise<{ id: number } | null> {
     const r = await this.request<{ task: { id: number } } | null>("POST", `projects/${projectId}/next/`);

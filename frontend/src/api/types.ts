@@ -55,6 +55,8 @@ export interface Project {
   agreement_threshold: number;
   role: string;
   counts?: unknown;
+  /** May an annotator reopen their own submitted work (until review begins)? */
+  allow_reopen?: boolean;
 }
 
 export interface Annotation {

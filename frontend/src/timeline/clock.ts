@@ -11,8 +11,8 @@ export interface ClockEvents {
   loop: { range: [number, number] | null };
 }
 
-export const MIN_RATE = 0.5;
-export const MAX_RATE = 2;
+const MIN_RATE = 0.5;
+const MAX_RATE = 2;
 
 function requireFiniteMs(call: string, name: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isFinite(v)) {

@@ -1,4 +1,5 @@
 import { Emitter } from "./emitter";
+import { fitWords } from "./words";
 import { cloneRegion, type Region, type Result } from "./types";
 
 /** One undoable change: the regions before and after, by id (null = absent). */
@@ -96,6 +97,10 @@ export class RegionStore {
     if (!before) throw new Error(`store.update(): no region ${id}`);
     const after = { ...cloneRegion(before), ...JSON.parse(JSON.stringify(patch)) } as Region;
     after.id = id;
+    if (after.words && !("words" in patch) && ("start_ms" in patch || "end_ms" in patch)) {
+      // moving or resizing a transcript segment takes its timed words along, inside it
+      after.words = fitWords(after.words, before.start_ms ?? 0, before.end_ms ?? 0, after.start_ms ?? 0, after.end_ms ?? 0);
+    }
     this.apply({ label, changes: [{ id, before: cloneRegion(before), after }] });
   }
 

@@ -65,6 +65,15 @@ export class FrameIndex {
     return this.start(this.frameAt(ms) + n);
   }
 
+  /** The frame boundary (a frame start, or the end of the last frame) nearest to ms. */
+  nearestBoundary(ms: number): number {
+    const k = this.frameAt(ms);
+    const a = this.start(k);
+    const b = this.end(k);
+    if (ms <= a) return a;
+    return ms - a <= b - ms ? a : b;
+  }
+
   /** Frame boundaries (frame starts plus the end of the last frame) inside [fromMs, toMs]. */
   boundariesIn(fromMs: number, toMs: number): number[] {
     const out = this.timestamps.slice(lowerBound(this.timestamps, fromMs), upperBound(this.timestamps, toMs));

@@ -23,9 +23,15 @@ export type Action =
   | "save"
   | "help"
   | "follow-toggle"
+  | "rate-down"
+  | "rate-up"
+  | "relations-toggle"
+  | "word-edit"
+  | "word-split"
+  | "word-merge"
   | `label:${string}:${string}`;
 
-export const DEFAULT_BINDINGS: Readonly<Record<string, Action>> = {
+const DEFAULT_BINDINGS: Readonly<Record<string, Action>> = {
   space: "play-toggle",
   left: "frame-prev",
   right: "frame-next",
@@ -50,12 +56,18 @@ export const DEFAULT_BINDINGS: Readonly<Record<string, Action>> = {
   "ctrl+s": "save",
   "?": "help",
   "shift+f": "follow-toggle",
+  "<": "rate-down",
+  ">": "rate-up",
+  "shift+r": "relations-toggle",
+  f2: "word-edit",
+  "/": "word-split",
+  "shift+j": "word-merge",
 };
 
 type EditorAction = Exclude<Action, `label:${string}:${string}`>;
 
 /** What each editor action does, in the words of the key overlay and the legend. */
-export const ACTION_HELP: Readonly<Record<EditorAction, string>> = {
+const ACTION_HELP: Readonly<Record<EditorAction, string>> = {
   "play-toggle": "play / pause",
   "frame-prev": "previous frame",
   "frame-next": "next frame",
@@ -77,6 +89,12 @@ export const ACTION_HELP: Readonly<Record<EditorAction, string>> = {
   save: "save now",
   help: "show / hide the keyboard overlay",
   "follow-toggle": "playhead follow: scroll / page",
+  "rate-down": "slower playback",
+  "rate-up": "faster playback",
+  "relations-toggle": "show / hide the relation arcs",
+  "word-edit": "edit the selected word in place (or double-click it)",
+  "word-split": "split the selected word at the playhead",
+  "word-merge": "merge the selected word with the next",
 };
 
 export interface KeyLike {

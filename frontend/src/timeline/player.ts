@@ -30,8 +30,17 @@ export function timelineMs(elementSec: number, offsetMs: number): number {
   return Math.round(elementSec * 1000 + offsetMs);
 }
 
+/** The playback rates the rate keys step through (within the clock's 0.5–2). */
+export const RATES = [0.5, 0.75, 1, 1.25, 1.5, 2] as const;
+
+/** The next rate of RATES from `rate` in direction dir (−1 slower, +1 faster), kept at the ends. */
+export function stepRate(rate: number, dir: -1 | 1): number {
+  if (dir > 0) return RATES.find((r) => r > rate + 1e-9) ?? RATES[RATES.length - 1];
+  return [...RATES].reverse().find((r) => r < rate - 1e-9) ?? RATES[0];
+}
+
 /** Tolerated drift between a follower element and the clock before it is re-seeked. */
-export const DRIFT_MS = 45;
+const DRIFT_MS = 45;
 
 export interface SchedulerLike {
   now(): number;

@@ -1,17 +1,17 @@
 /** Shared shapes of the label schema and the annotation result (docs/architecture.md, "Contracts"). */
 
-export type TrackKind = "segment" | "point" | "transcript" | "span" | "box" | "relation";
-export type AttributeType = "text" | "number" | "bool" | "choice";
+export type TrackKind = "segment" | "point" | "transcript" | "span" | "box" | "relation" | "redact";
+type AttributeType = "text" | "number" | "bool" | "choice";
 /** How regions of one track may overlap: freely, never, or never with the same label. */
 export type OverlapRule = "allow" | "none" | "same-label";
 
-export interface Label {
+interface Label {
   value: string;
   color?: string;
   hotkey?: string;
 }
 
-export interface AttributeSpec {
+interface AttributeSpec {
   name: string;
   type: AttributeType;
   choices?: string[];
@@ -38,12 +38,19 @@ export interface Keyframe {
   h: number;
 }
 
-export interface Source {
+interface Source {
   model: string;
   version: string;
 }
 
 export type AttributeValue = string | number | boolean | null;
+
+/** One timed word of a transcript segment (integer ms inside the segment). */
+export interface Word {
+  text: string;
+  start_ms: number;
+  end_ms: number;
+}
 
 export interface Region {
   id: string;
@@ -53,6 +60,8 @@ export interface Region {
   end_ms?: number;
   time_ms?: number;
   text?: string;
+  /** Word timings of a transcript segment; their texts joined by spaces are its `text`. */
+  words?: Word[];
   start_char?: number;
   end_char?: number;
   keyframes?: Keyframe[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { wordTimes } from "../../src/timeline/words";
+import { spread } from "../../src/timeline/words";
 import { rulerStep } from "../../src/timeline/ruler";
 import { copyRegions } from "../../src/features/review/copy";
 import { Suggestions } from "../../src/features/annotate/suggestions";
@@ -7,13 +7,14 @@ import { RegionStore } from "../../src/timeline/commands";
 import { readBoot } from "../../src/boot";
 
 describe("transcript word timings", () => {
-  it("spreads words over the segment by character position", () => {
-    expect(wordTimes("Alice met Bob", 1200, 3000)).toEqual([
-      { word: "Alice", startMs: 1200, charStart: 0 },
-      { word: "met", startMs: 2031, charStart: 6 },
-      { word: "Bob", startMs: 2585, charStart: 10 },
+  it("spreads words over the segment by their characters", () => {
+    expect(spread(["Alice", "met", "Bob"], 1200, 3000)).toEqual([
+      // 11 characters over 1800 ms: 5 / 11, 8 / 11 of the way
+      { text: "Alice", start_ms: 1200, end_ms: 2018 },
+      { text: "met", start_ms: 2018, end_ms: 2509 },
+      { text: "Bob", start_ms: 2509, end_ms: 3000 },
     ]);
-    expect(wordTimes("  ", 0, 100)).toEqual([]);
+    expect(spread([], 0, 100)).toEqual([]);
   });
 });
 

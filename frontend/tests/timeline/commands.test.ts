@@ -87,3 +87,41 @@ describe("RegionStore undo/redo", () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe("a transcript segment's timed words follow its times", () => {
+  const words = [
+    { text: "hello", start_ms: 1000, end_ms: 1400 },
+    { text: "big", start_ms: 1400, end_ms: 1700 },
+    { text: "world", start_ms: 1700, end_ms: 2000 },
+  ];
+  const segment = { id: "t1", track: "words", start_ms: 1000, end_ms: 2000, text: "hello big world", words };
+
+  it("a move carries the words along unchanged, one undo step", () => {
+    const store = new RegionStore({ regions: [segment] });
+    store.update("t1", { start_ms: 1500, end_ms: 2500 }, "move");
+    expect(store.get("t1")?.words).toEqual([
+      { text: "hello", start_ms: 1500, end_ms: 1900 },
+      { text: "big", start_ms: 1900, end_ms: 2200 },
+      { text: "world", start_ms: 2200, end_ms: 2500 },
+    ]);
+    store.undo();
+    expect(store.get("t1")?.words).toEqual(words);
+  });
+
+  it("a resize clamps them inside, and spreads them when a word would vanish", () => {
+    const store = new RegionStore({ regions: [segment] });
+    store.update("t1", { end_ms: 1800 }, "resize");
+    expect(store.get("t1")?.words).toEqual([
+      { text: "hello", start_ms: 1000, end_ms: 1400 },
+      { text: "big", start_ms: 1400, end_ms: 1700 },
+      { text: "world", start_ms: 1700, end_ms: 1800 },
+    ]);
+    store.update("t1", { end_ms: 1600 }, "resize");
+    // "world" would be empty: 13 characters over 600 ms, in proportion
+    expect(store.get("t1")?.words).toEqual([
+      { text: "hello", start_ms: 1000, end_ms: 1231 },
+      { text: "big", start_ms: 1231, end_ms: 1369 },
+      { text: "world", start_ms: 1369, end_ms: 1600 },
+    ]);
+  });
+});

@@ -94,3 +94,23 @@ describe("keys for saving, help and follow; the generated overlay", () => {
     expect(displayCombo("[")).toBe("[");
   });
 });
+
+describe("playback, relation and word keys", () => {
+  it("binds the rate, relation and word actions and lists each in the help", () => {
+    const m = buildKeyMap(schema);
+    expect(actionFor(m, { key: "<", shiftKey: true })).toBe("rate-down");
+    expect(actionFor(m, { key: ">", shiftKey: true })).toBe("rate-up");
+    expect(actionFor(m, { key: "R", shiftKey: true })).toBe("relations-toggle");
+    expect(actionFor(m, { key: "F2" })).toBe("word-edit");
+    expect(actionFor(m, { key: "/" })).toBe("word-split");
+    expect(actionFor(m, { key: "J", shiftKey: true })).toBe("word-merge");
+    expect(actionFor(m, { key: "l" })).toBe("loop");
+    const help = new Map(keyHelp(m).map((r) => [r.action, r]));
+    expect(help.get("rate-down")?.keys).toEqual(["<"]);
+    expect(help.get("rate-up")?.description).toBe("faster playback");
+    expect(help.get("relations-toggle")?.keys).toEqual(["Shift+R"]);
+    expect(help.get("word-edit")?.keys).toEqual(["F2"]);
+    expect(help.get("word-merge")?.keys).toEqual(["Shift+J"]);
+    expect(help.get("loop")?.description).toBe("loop the selected region");
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Clock } from "../../src/timeline/clock";
 import { FrameIndex } from "../../src/timeline/frames";
-import { MediaSync, elementSeconds, timelineMs, type MediaLike, type SchedulerLike } from "../../src/timeline/player";
+import { MediaSync, RATES, elementSeconds, stepRate, timelineMs, type MediaLike, type SchedulerLike } from "../../src/timeline/player";
 
 class FakeMedia implements MediaLike {
   currentTime = 0;
@@ -97,5 +97,18 @@ describe("MediaSync", () => {
     expect(() => new MediaSync(clock, [{ el: new FakeMedia(1), offsetMs: NaN, role: "audio" }], new FakeScheduler())).toThrow(
       "new MediaSync(): streams[0].offsetMs should be a finite number of ms",
     );
+  });
+});
+
+describe("playback rate steps", () => {
+  it("steps through the rates and stops at the ends the clock allows", () => {
+    expect(stepRate(1, 1)).toBe(1.25);
+    expect(stepRate(1, -1)).toBe(0.75);
+    expect(stepRate(2, 1)).toBe(2);
+    expect(stepRate(0.5, -1)).toBe(0.5);
+    expect(stepRate(1.1, -1)).toBe(1);
+    const clock = new Clock(1000);
+    for (const r of RATES) clock.setRate(r); // every step is a rate the clock accepts
+    expect(clock.rate).toBe(2);
   });
 });

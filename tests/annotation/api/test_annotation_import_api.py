@@ -51,7 +51,7 @@ def test_an_elan_file_is_planned_then_imported_as_an_annotators_submitted_work(
                     "annotators": []},
                    {"layer": "gesture", "files": ["session.eaf"], "regions": 1, "values": ["clap"], "annotators": []}],
         "mapping": {"speaker A": {"track": None, "labels": {}}, "gesture": {"track": None, "labels": {}}},
-        "items": {"matched": [{"key": "interview-1.wav", "task": tasks[0].pk}], "unmatched": []},
+        "items": {"matched": [{"key": "interview-1.wav", "task": tasks[0].pk}], "new": [], "unmatched": []},
     }
     mapping = {"speaker A": {"track": "speech", "labels": {"Music": "music"}}, "gesture": {"track": "events"}}
     response = _post(client, project, "session.eaf", eaf, **{"as": "human", "annotator": "annotator_a",

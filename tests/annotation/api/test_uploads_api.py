@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from datasets.models import Asset, Upload
 
@@ -26,6 +28,14 @@ def _start(client: Any, project: Any, size: int, name: str = "long recording.wav
     response = client.post(f"/api/projects/{project.pk}/uploads/", {"filename": name, "size": size}, format="json")
     assert response.status_code == 201, response.content
     return dict(response.json())
+
+
+def _stored_chunks(upload_id: str) -> list[str]:
+    """The chunk objects an upload has in the default storage."""
+    try:
+        return list(default_storage.listdir(f"uploads/chunks/{upload_id}/")[1])
+    except FileNotFoundError:
+        return []
 
 
 def _patch(client: Any, url: str, offset: int, chunk: bytes) -> Any:
@@ -53,7 +63,9 @@ def test_chunks_appended_in_order_become_an_asset(project, manager, client_for, 
     import hashlib
 
     assert stored.sha256 == hashlib.sha256(wav).hexdigest()
-    assert not Path(Upload.objects.get().temp_path).exists()
+    # The chunks were objects of the default storage, deleted once the asset was committed.
+    assert Upload.objects.get().temp_path == f"uploads/chunks/{upload['id']}/"
+    assert _stored_chunks(upload["id"]) == []
     assert queued == [("datasets.tasks.process_asset", asset["id"])]
 
 
@@ -116,41 +128,105 @@ def test_the_asset_of_a_finished_upload_can_be_imported_as_an_item(project, mana
     assert response.json()["items"] == 1
 
 
-def test_a_chunk_the_disk_cannot_hold_gets_507_and_the_upload_resumes_from_the_same_offset(
+def test_a_chunk_the_storage_cannot_hold_gets_507_and_the_upload_resumes_from_the_same_offset(
         project, manager, client_for, wav: bytes, monkeypatch) -> None:
-    import builtins
     import errno
 
     client = client_for(manager)
     upload = _start(client, project, len(wav))
     assert _patch(client, upload["url"], 0, wav[:1000]).status_code == 200
-    real_open = builtins.open
+    storage = type(default_storage._wrapped)
 
-    class Full:
-        def __init__(self, fh: Any) -> None:
-            self.fh = fh
-
-        def __enter__(self) -> Any:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.fh.close()
-
-        def seek(self, pos: int) -> None:
-            self.fh.seek(pos)
-
-        def truncate(self) -> None:
-            self.fh.truncate()
-
-        def write(self, chunk: bytes) -> None:
-            self.fh.write(chunk[:10])
-            raise OSError(errno.ENOSPC, "No space left on device")
+    def full(self: Any, name: str, content: Any) -> str:
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.read(10))  # a part of the chunk reaches the disk, then it is full
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr(builtins, "open", lambda path, mode="r", *a, **k: Full(real_open(path, mode, *a, **k))
-                      if str(path).endswith(".part") and mode == "r+b" else real_open(path, mode, *a, **k))
-        full = _patch(client, upload["url"], 1000, wav[1000:])
-    assert full.status_code == 507
-    assert full.json()["offset"] == 1000
-    assert Path(Upload.objects.get().temp_path).stat().st_size == 1000
-    assert _patch(client, upload["url"], 1000, wav[1000:]).status_code == 200
+        patch.setattr(storage, "_save", full)
+        answer = _patch(client, upload["url"], 1000, wav[1000:])
+    assert answer.status_code == 507
+    assert answer.json()["offset"] == 1000
+    assert client.get(upload["url"]).json()["offset"] == 1000
+    # Nothing of the refused chunk is kept: the first chunk alone is in storage.
+    assert _stored_chunks(upload["id"]) == [f"{0:016d}"]
+    done = _patch(client, upload["url"], 1000, wav[1000:])
+    assert done.status_code == 200
+    import hashlib
+
+    assert Asset.objects.get(pk=done.json()["asset"]["id"]).sha256 == hashlib.sha256(wav).hexdigest()
+
+
+def test_a_short_body_is_refused_with_the_offset_and_nothing_is_kept(project, manager, client_for, wav: bytes) -> None:
+    from annotation.api import uploads as view
+
+    client = client_for(manager)
+    upload = _start(client, project, len(wav))
+    short = iter([wav[:500]])  # the connection broke after 500 of the 1000 bytes announced
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(view, "_body", lambda request, length: short)
+        answer = _patch(client, upload["url"], 0, wav[:1000])
+    assert (answer.status_code, answer.json()["offset"]) == (400, 0)
+    assert client.get(upload["url"]).json()["offset"] == 0
+    assert _stored_chunks(upload["id"]) == []
+
+
+def test_the_sweep_forgets_uploads_left_unfinished_for_a_week_with_their_chunks(
+        project, manager, client_for, wav: bytes) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from datasets.services.uploads import uploads_sweep
+
+    client = client_for(manager)
+    old, recent, done = (_start(client, project, len(wav)) for _ in range(3))
+    for upload in (old, recent):
+        assert _patch(client, upload["url"], 0, wav[:1000]).status_code == 200
+    assert _patch(client, done["url"], 0, wav).status_code == 200
+    default_storage.save(f"uploads/chunks/{done['id']}/{0:016d}", ContentFile(b"left behind"))
+    Upload.objects.filter(pk=old["id"]).update(updated_at=timezone.now() - timedelta(days=7, seconds=1))
+    Upload.objects.filter(pk=recent["id"]).update(updated_at=timezone.now() - timedelta(days=6, hours=23))
+
+    assert uploads_sweep() == 2  # the old upload's folder, and what the finished one left
+    assert uploads_sweep() == 0
+    assert sorted(str(pk) for pk in Upload.objects.values_list("pk", flat=True)) == sorted([recent["id"], done["id"]])
+    assert (_stored_chunks(old["id"]), _stored_chunks(recent["id"]), _stored_chunks(done["id"])) == (
+        [], [f"{0:016d}"], [])
+    assert client.get(old["url"]).status_code == 404  # the client starts that file again
+    assert _patch(client, recent["url"], 1000, wav[1000:]).status_code == 200
+
+
+def test_deleting_the_project_deletes_the_chunks_of_its_unfinished_uploads(
+        project, manager, client_for, wav: bytes, eager: None, django_capture_on_commit_callbacks: Any) -> None:
+    from annotation.services.projects import project_delete
+
+    client = client_for(manager)
+    upload = _start(client, project, len(wav))
+    assert _patch(client, upload["url"], 0, wav[:1000]).status_code == 200
+    assert _stored_chunks(upload["id"]) == [f"{0:016d}"]
+    with django_capture_on_commit_callbacks(execute=True):
+        project_delete(project=project, user=manager)
+    assert (_stored_chunks(upload["id"]), Upload.objects.count()) == ([], 0)
+
+
+def test_beat_runs_the_upload_sweep_hourly(settings) -> None:
+    from datasets.tasks import sweep_uploads
+
+    assert settings.CELERY_BEAT_SCHEDULE["sweep-uploads"] == {"task": sweep_uploads.name, "schedule": 3600.0}
+    assert sweep_uploads() == {"upload_folders": 0, "previews": 0}
+
+
+def test_a_chunk_lost_from_storage_fails_the_last_chunk_with_503_and_nothing_is_created(
+        project, manager, client_for, wav: bytes) -> None:
+    client = client_for(manager)
+    upload = _start(client, project, len(wav))
+    for offset in (0, 1000):
+        assert _patch(client, upload["url"], offset, wav[offset:offset + 1000]).status_code == 200
+    default_storage.delete(f"uploads/chunks/{upload['id']}/{1000:016d}")
+    answer = _patch(client, upload["url"], 2000, wav[2000:])
+    assert answer.status_code == 503
+    assert answer.json() == {"detail": "Storage does not hold bytes 1000 to 2000 of this upload as they were sent; "
+                                       "start the upload again."}
+    assert (client.get(upload["url"]).json()["offset"], Asset.objects.count()) == (2000, 0)

@@ -72,7 +72,8 @@ def test_every_annotation_kind_reaches_the_records_with_media_facts(labeled: Any
         regions(0), regions(1), regions(2), labeled.gold_regions[labeled.tasks[0].pk], prediction_regions()]
     assert first["annotations"][4]["model_version"] == "tiny-1"
     video, audio, text = first["streams"]
-    assert video == {"role": "video", "kind": "video", "uri": labeled.video.storage_key, "offset_ms": 0,
+    assert video == {"role": "video", "kind": "video", "uri": labeled.video.storage_key,
+                     "container": labeled.video.meta["container"], "offset_ms": 0,
                      "duration_ms": labeled.video.meta["duration_ms"], "sha256": labeled.video.sha256,
                      "fps": 25.0, "width": VIDEO_W, "height": VIDEO_H}
     assert (audio["uri"], audio["offset_ms"], audio["sha256"], audio["duration_ms"]) == (

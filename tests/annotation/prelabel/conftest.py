@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
@@ -109,6 +109,49 @@ def titled_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
         frame = _frame(text, 40 + 60 * i).tobytes()
         for _ in range(frames):
             proc.stdin.write(frame)
+    proc.stdin.close()
+    assert proc.wait() == 0
+    return path
+
+
+def drawn_face(size: int, background: int) -> Image.Image:
+    """A plain drawn face (oval, brows, eyes, nose, mouth) that OpenCV's frontal-face cascade finds."""
+    s = size
+    image = Image.new("L", (s, s), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((0.15 * s, 0.05 * s, 0.85 * s, 0.95 * s), fill=200)
+    draw.rectangle((0.25 * s, 0.30 * s, 0.45 * s, 0.34 * s), fill=50)
+    draw.rectangle((0.55 * s, 0.30 * s, 0.75 * s, 0.34 * s), fill=50)
+    draw.ellipse((0.28 * s, 0.38 * s, 0.42 * s, 0.46 * s), fill=30)
+    draw.ellipse((0.58 * s, 0.38 * s, 0.72 * s, 0.46 * s), fill=30)
+    draw.polygon([(0.5 * s, 0.45 * s), (0.44 * s, 0.62 * s), (0.56 * s, 0.62 * s)], fill=170)
+    draw.ellipse((0.36 * s, 0.70 * s, 0.64 * s, 0.78 * s), fill=70)
+    return image.filter(ImageFilter.GaussianBlur(s / 60))
+
+
+#: The moving face of `face_video`: 25 fps, 2.4 s, a 100 px face at x = 20 + 2 px per frame, y = 40,
+#: shown from frame 10 (400 ms) to frame 49 (1960 ms) on a 320x240 grey frame.
+FACE_FRAMES = (10, 49)
+
+
+def face_position(frame: int) -> tuple[int, int]:
+    return 20 + 2 * frame, 40
+
+
+@pytest.fixture(scope="module")
+def face_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("faces") / "face.mp4"
+    proc = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "gray", "-s", "320x240",
+         "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+        stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    face = drawn_face(100, 90)
+    for i in range(60):
+        canvas = Image.new("L", (320, 240), 90)
+        if FACE_FRAMES[0] <= i <= FACE_FRAMES[1]:
+            canvas.paste(face, face_position(i))
+        proc.stdin.write(canvas.tobytes())
     proc.stdin.close()
     assert proc.wait() == 0
     return path

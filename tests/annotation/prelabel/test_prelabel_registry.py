@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _inputs(name: str, speech: Path, words: list[str], words_path: Path,
-            video: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            video: Path, face: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """A one-item batch and options for each built-in, from the generated media."""
     table: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
         "vad": ([{"audio": str(speech)}], {"track": "speech", "label": "speech"}),
@@ -26,6 +26,8 @@ def _inputs(name: str, speech: Path, words: list[str], words_path: Path,
         "align": ([{"audio": str(words_path), "text": " ".join(words)}], {"track": "words"}),
         "asr": ([{"audio": str(speech)}], {"track": "words"}),
         "ocr": ([{"video": str(video), "boundaries_ms": [2000, 4000], "duration_ms": 6000}], {"track": "captions"}),
+        "faces": ([{"video": str(face)}], {"track": "redact", "label": "face"}),
+        "pii": ([{"text": "write to a@b.io"}], {"track": "redact"}),
     }
     return table[name]
 
@@ -36,11 +38,12 @@ def test_importing_the_registry_and_listing_pre_labelers_imports_no_model_librar
         "print(sorted(names), [m for m in ('torch', 'transformers', 'pocketsphinx', 'silero_vad') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['align', 'asr', 'ocr', 'shots', 'vad'] []"
+    assert out.stdout.strip() == "['align', 'asr', 'faces', 'ocr', 'pii', 'shots', 'vad'] []"
 
 
 def test_every_registered_pre_labeler_declares_its_contract_and_returns_the_result_format(
-    speech_with_gaps: tuple[Path, list], spaced_words: tuple[Path, list, list], titled_video: Path
+    speech_with_gaps: tuple[Path, list], spaced_words: tuple[Path, list, list], titled_video: Path,
+    face_video: Path,
 ) -> None:
     speech, _ = speech_with_gaps
     words_path, words, _ = spaced_words
@@ -50,7 +53,7 @@ def test_every_registered_pre_labeler_declares_its_contract_and_returns_the_resu
         assert isinstance(pre.version, str) and pre.version
         assert pre.needs and set(pre.needs) <= STREAM_KINDS
         assert pre.fills and set(pre.fills) <= TRACK_KINDS
-        batch, options = _inputs(name, speech, words, words_path, titled_video)
+        batch, options = _inputs(name, speech, words, words_path, titled_video, face_video)
         results = pre.run(batch, device="cpu", options=options)
         assert len(results) == len(batch)
         for result in results:

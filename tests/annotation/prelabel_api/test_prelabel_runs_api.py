@@ -257,7 +257,7 @@ def test_only_managers_start_or_read_runs(
 
 BAD_ENTRIES = [
     ({**VAD_SPEECH, "prelabeler": "nope"}, "prelabeler",
-     "prelabelers[1] (nope → speech): unknown pre-labeler 'nope'; available: align, asr, ocr, shots, vad."),
+     "prelabelers[1] (nope → speech): unknown pre-labeler 'nope'; available: align, asr, faces, ocr, pii, shots, vad."),
     ({**VAD_SPEECH, "track": "laughs"}, "track",
      "prelabelers[1] (vad → laughs): track 'laughs' is not in the project's schema."),
     ({**VAD_SPEECH, "track": "words"}, "track",

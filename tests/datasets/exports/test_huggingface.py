@@ -61,3 +61,20 @@ def test_reader_gives_back_the_original_records(
         schema: dict[str, Any], records: list[dict[str, Any]], export: Callable[..., bytes],
         read_back: Callable[..., list[dict[str, Any]]]) -> None:
     assert read_back("hf", export("hf", schema, records), schema) == records
+
+
+def test_transcript_words_and_the_probed_container_survive_the_round_trip(
+        schema: dict[str, Any], records: list[dict[str, Any]], export: Callable[..., bytes],
+        read_back: Callable[..., list[dict[str, Any]]]) -> None:
+    first = {**records[0], "streams": [{**s, "container": "mov,mp4,m4a,3gp,3g2,mj2"} if s["role"] == "video" else s
+                                       for s in records[0]["streams"]]}
+    human = first["annotations"][0]
+    words = [{"text": "Alice", "start_ms": 120, "end_ms": 400}, {"text": "met", "start_ms": 400, "end_ms": 600},
+             {"text": "Bob", "start_ms": 600, "end_ms": 900}]
+    first["annotations"] = [{**human, "regions": [{**r, "words": words} if r["id"] == "w1" else r
+                                                  for r in human["regions"]]}, *first["annotations"][1:]]
+    data = export("hf", schema, [first, records[1]])
+    row = _parquet(data).read().to_pylist()[0]
+    assert next(r for r in row["regions"] if r["id"] == "w1")["words"] == words
+    assert [s.get("container") for s in row["streams"] if s["role"] == "video"] == ["mov,mp4,m4a,3gp,3g2,mj2"]
+    assert read_back("hf", data, schema) == [first, records[1]]

@@ -96,3 +96,38 @@ def native_jsonl(external_id: str = "interview-1", annotator: str = "ann_a") -> 
     out = io.BytesIO()
     write_jsonl(SCHEMA_FOR_NATIVE, [record], out)
     return out.getvalue()
+
+
+def labelstudio_rich_export(media: str = "interview-1.wav") -> bytes:
+    """A Label Studio JSON export with every result type the importer reads, in the shape Label Studio
+    writes them: labels with a per-region choice, a video rectangle (frames and times), an image
+    rectangle, a relation between two regions, and a choice of the whole task."""
+    result: list[dict[str, Any]] = [
+        {"value": {"start": 1.0, "end": 2.5, "channel": 0, "labels": ["Speech"]}, "id": "a1b2c3", "from_name": "label",
+         "to_name": "audio", "type": "labels", "origin": "manual"},
+        {"value": {"start": 1.0, "end": 2.5, "channel": 0, "choices": ["B"]}, "id": "a1b2c3", "from_name": "speaker",
+         "to_name": "audio", "type": "choices", "origin": "manual"},
+        {"value": {"framesCount": 250, "duration": 10.0, "sequence": [
+            {"frame": 1, "enabled": True, "rotation": 0, "x": 10.0, "y": 20.0, "width": 25.0, "height": 30.0,
+             "time": 0.0},
+            {"frame": 26, "enabled": True, "rotation": 0, "x": 15.0, "y": 20.0, "width": 25.0, "height": 30.0,
+             "time": 1.0},
+            {"frame": 51, "enabled": False, "rotation": 0, "x": 20.0, "y": 22.5, "width": 25.0, "height": 30.0}],
+            "labels": ["Face"]}, "id": "v9w8x7", "from_name": "box", "to_name": "video", "type": "videorectangle",
+         "origin": "manual"},
+        {"original_width": 640, "original_height": 480, "image_rotation": 0,
+         "value": {"x": 50.0, "y": 50.0, "width": 12.5, "height": 6.25, "rotation": 0, "rectanglelabels": ["Face"]},
+         "id": "r5s6t7", "from_name": "still", "to_name": "image", "type": "rectanglelabels", "origin": "manual"},
+        {"from_id": "a1b2c3", "to_id": "v9w8x7", "type": "relation", "direction": "right", "labels": []},
+        {"value": {"choices": ["clap"]}, "id": "c0c0c0", "from_name": "mood", "to_name": "audio", "type": "choices",
+         "origin": "manual"},
+    ]
+    tasks: list[dict[str, Any]] = [{
+        "id": 9, "data": {"audio": f"/data/upload/3/5f1c2a9b-{media}", "video": "/data/upload/3/0e0e0e0e-clip.mp4",
+                          "image": "/data/upload/3/0f0f0f0f-frame.png", "fps": 25},
+        "meta": {}, "file_upload": f"5f1c2a9b-{media}", "project": 3, "inner_id": 1, "total_annotations": 1,
+        "annotations": [{"id": 21, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
+                         "result": result, "task": 9, "project": 3}],
+        "predictions": [], "drafts": [], "annotators": [1],
+    }]
+    return json.dumps(tasks, indent=2).encode()

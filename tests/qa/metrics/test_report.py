@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.metrics import project_report, segment_f1, task_report, time_sliced_alpha
+from qa.metrics import AgreementParams, project_report, segment_f1, task_report, time_sliced_alpha
 
 SCHEMA = {"tracks": [
     {"name": "audio", "kind": "segment", "labels": [{"value": "speech"}, {"value": "music"}, {"value": "noise"}]},
@@ -114,7 +114,7 @@ def test_report_pair_measures_equal_segment_f1_including_ambiguous_overlaps(iou:
         plain[name] = segs
         results[name] = [{"id": str(i), "track": "audio", "label": lab, "start_ms": s, "end_ms": e}
                          for i, (s, e, lab) in enumerate(segs)]
-    pair = task_report(SCHEMA, results, duration_ms=25_000, iou=iou)["tracks"]["audio"]["pairs"][0]
+    pair = task_report(SCHEMA, results, duration_ms=25_000, params=AgreementParams(iou=iou))["tracks"]["audio"]["pairs"][0]
     expected = segment_f1(plain["p"], plain["q"], iou=iou)
     assert (pair["f1"], pair["matched"]) == (expected.f1, expected.matched)
     assert pair["onset_error_ms"] == pytest.approx(expected.onset_error_ms, abs=1e-9)

@@ -111,18 +111,125 @@
         cell.textContent = "Every stream is ready.";
       }
     }
+    if (renderReleases(state.releases || [])) busy = true;
     return busy;
   }
 
+  function size(n) {
+    if (n === null || n === undefined) return "";
+    var units = ["bytes", "KB", "MB", "GB", "TB"];
+    var i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+    return (i ? n.toFixed(1) : String(n)) + " " + units[i];
+  }
+
+  function cell(row, value, className) {
+    var c = row.insertCell();
+    if (value instanceof Node) c.appendChild(value); else c.textContent = value === null || value === undefined ? "" : value;
+    if (className) c.className = className;
+    return c;
+  }
+
+  // The releases table, rebuilt from the polled state: a remake appears and moves without a reload.
+  function renderReleases(releases) {
+    var table = document.querySelector('[data-testid="releases"]');
+    if (!table) return false;
+    var busy = false;
+    while (table.rows.length > 1) table.deleteRow(1);
+    releases.forEach(function (r) {
+      var row = table.insertRow();
+      row.setAttribute("data-testid", "release-" + r.id);
+      cell(row, r.version);
+      cell(row, r.format);
+      var status = cell(row, r.status + (r.same_bytes === true ? " · same bytes" : r.same_bytes === false ? " · bytes differ" : ""));
+      status.setAttribute("data-release-status", r.id);
+      if (r.error) { var err = document.createElement("span"); err.className = "error"; err.textContent = " " + r.error; status.appendChild(err); }
+      cell(row, size(r.bytes));
+      var code = document.createElement("code");
+      code.textContent = (r.sha256 || "").slice(0, 16);
+      code.title = r.sha256 || "";
+      cell(row, code);
+      var who = cell(row, r.created_by || "—");
+      who.appendChild(document.createElement("br"));
+      var when = document.createElement("span");
+      when.className = "muted";
+      when.textContent = r.created_label || "";
+      who.appendChild(when);
+      var actions = cell(row, "");
+      if (r.download_url) {
+        var a = document.createElement("a");
+        a.href = r.download_url;
+        a.textContent = "Download";
+        a.setAttribute("data-testid", "release-download-" + r.id);
+        actions.appendChild(a);
+        actions.appendChild(document.createTextNode(" "));
+      }
+      if (r.can_remake) {
+        var b = document.createElement("button");
+        b.className = "btn secondary";
+        b.textContent = "Remake";
+        b.setAttribute("data-remake", r.id);
+        b.setAttribute("data-testid", "remake-" + r.id);
+        actions.appendChild(b);
+      }
+      if (!SETTLED[r.status]) busy = true;
+    });
+    if (!releases.length) {
+      var empty = table.insertRow().insertCell();
+      empty.colSpan = 7;
+      empty.className = "muted";
+      empty.textContent = "No release yet: give an export a release name.";
+    }
+    return busy;
+  }
+
+  var polling = false;
   function poll(url) {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (state) { if (state && apply(state)) setTimeout(function () { poll(url); }, POLL_MS); })
+      .then(function (state) {
+        if (state && apply(state)) setTimeout(function () { poll(url); }, POLL_MS);
+        else polling = false;
+      })
       .catch(function () { setTimeout(function () { poll(url); }, POLL_MS * 5); });
+  }
+
+  function startPolling(url) {
+    if (polling) return;
+    polling = true;
+    poll(url);
+  }
+
+  // Remake a release through the export API; the new job then shows up through the polling.
+  function remake(button, exportsUrl, progressUrl) {
+    var token = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    var error = document.querySelector('[data-testid="remake-error"]');
+    button.disabled = true;
+    fetch(exportsUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+      body: JSON.stringify({ remake_of: Number(button.getAttribute("data-remake")) })
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) throw new Error(body.detail || ("HTTP " + r.status));
+        text(error, "");
+        startPolling(progressUrl);
+      });
+    }).catch(function (e) {
+      text(error, "Remake failed: " + e.message);
+      button.disabled = false;
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.getElementById("media-status");
-    if (root) poll(root.getAttribute("data-progress-url"));
+    if (!root) return;
+    var progressUrl = root.getAttribute("data-progress-url");
+    startPolling(progressUrl);
+    var releases = document.getElementById("releases");
+    if (releases) releases.addEventListener("click", function (e) {
+      var button = e.target.closest("[data-remake]");
+      if (button) remake(button, releases.getAttribute("data-exports-url"), progressUrl);
+    });
   });
 })();

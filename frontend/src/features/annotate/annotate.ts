@@ -4,6 +4,7 @@ import { clear, h } from "../../dom";
 import type { Region } from "../../timeline/types";
 import { Autosaver } from "./autosave";
 import { describeConflict } from "./conflict";
+import { reopenControl } from "./reopen";
 import { Shell, TIMED_KINDS } from "./shell";
 import { Suggestions } from "./suggestions";
 import type { Lane } from "./workbench";
@@ -93,7 +94,7 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
   });
 
   const lanes: Lane[] = project.schema.tracks
-    .filter((t) => TIMED_KINDS.has(t.kind))
+    .filter((t) => TIMED_KINDS.has(shell.wb.kindOf(t)))
     .map((t) => ({
       key: t.name,
       title: t.name,
@@ -161,9 +162,27 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
     submitBtn.disabled = true;
     submitBtn.textContent = "Submitted ✓";
     clear(shell.bannerSlot);
-    shell.bannerSlot.append(h("div", { class: "readonly-banner", testid: "readonly-banner", role: "status" }, h("strong", { text: why }), " Your work is with the reviewers; pick the next task to go on."));
+    const banner = h("div", { class: "readonly-banner", testid: "readonly-banner", role: "status" }, h("strong", { text: why }), " Your work is with the reviewers; pick the next task to go on.");
+    if (project.allow_reopen) banner.append(" ", reopenControl({ api, annotationId: annotation.id, onReopened: editable }));
+    shell.bannerSlot.append(banner);
+  };
+  /** Reopened by its author: a draft again, editable and autosaved from the new version. */
+  const editable = (a: Annotation): void => {
+    annotation.status = a.status;
+    saver.reopen(a.version);
+    shell.wb.setEditable();
+    root.classList.remove("read-only");
+    submitBtn.disabled = false;
+    submitBtn.textContent = "Submit";
+    clear(shell.bannerSlot);
+    shell.wb.status(`Reopened: a draft again (version ${a.version})`);
   };
   if (annotation.status === "submitted") readOnly(annotation.version);
+  // A reviewer sent this task back: their note stays in view while it is a draft again.
+  const reviewNote = (annotation as Annotation & { review_note?: string }).review_note;
+  if (annotation.status === "draft" && reviewNote) {
+    shell.bannerSlot.append(h("div", { class: "readonly-banner", testid: "review-note-banner", role: "status" }, h("strong", { text: "Sent back by a reviewer: " }), reviewNote));
+  }
   const saveNow = async (): Promise<void> => {
     if (saver.state === "closed") return shell.wb.status("This annotation is submitted: nothing to save");
     if (saver.state === "conflict") return shell.wb.status("Resolve the conflict above first");

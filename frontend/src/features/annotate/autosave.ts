@@ -109,6 +109,13 @@ export class Autosaver {
     await this.flush();
   }
 
+  /** The annotation was reopened (draft again at `version`): saving resumes from there. */
+  reopen(version: number): void {
+    this.version = version;
+    this.pending = false;
+    this.setState("saved", `Reopened (version ${version})`);
+  }
+
   /**
    * The annotation can no longer be written (submitted): stop for good. Pending edits are dropped,
    * since every further PUT would only be refused.

@@ -2,9 +2,46 @@ import { h } from "../../dom";
 import type { Shots } from "../../api/types";
 import type { Workbench } from "./workbench";
 
+export interface FilmTile {
+  /** Tile index in the sprite sheets. */
+  i: number;
+  /** The time the tile shows (ms on the item timeline). */
+  t: number;
+  x: number;
+  w: number;
+}
+
+type StripGeometry = Pick<Shots["filmstrips"][number], "count" | "interval_ms" | "tile_width" | "tile_height">;
+
+/**
+ * The thumbnails across the viewport: slots one thumbnail wide, laid on a grid fixed to the
+ * timeline (so they do not shimmer while scrolling), each showing the tile nearest in time to the
+ * slot's middle. At any zoom every slot has a picture: zoomed in, neighbouring slots repeat a tile;
+ * zoomed out, tiles between slots are skipped. Before the first and after the last tile the
+ * nearest is the first or the last.
+ */
+export function filmstripTiles(
+  vp: { startMs: number; msPerPx: number; widthPx: number },
+  s: StripGeometry | null,
+  heightPx: number,
+  offsetMs: number,
+): FilmTile[] {
+  if (!s || !s.count || !s.interval_ms || !s.tile_height) return [];
+  const w = (s.tile_width * heightPx) / s.tile_height;
+  const origin = vp.startMs / vp.msPerPx;
+  const out: FilmTile[] = [];
+  for (let k = Math.floor(origin / w); k * w - origin < vp.widthPx; k++) {
+    const x = k * w - origin;
+    const mid = (k * w + w / 2) * vp.msPerPx;
+    const i = Math.min(s.count - 1, Math.max(0, Math.round((mid - offsetMs) / s.interval_ms)));
+    out.push({ i, t: i * s.interval_ms + offsetMs, x, w });
+  }
+  return out;
+}
+
 /**
  * Filmstrip from the server's sprite sheets, aligned to the viewport, with shot boundaries.
- * Clicking a thumbnail seeks to the time it shows.
+ * Clicking seeks to the time under the pointer.
  */
 export class FilmstripView {
   readonly el: HTMLElement;
@@ -36,23 +73,8 @@ export class FilmstripView {
     return img;
   }
 
-  /** Tiles to draw: every k-th tile so they do not overlap at this zoom. */
-  private tiles(): { i: number; t: number; x: number; w: number }[] {
-    const s = this.strip;
-    if (!s || !s.count) return [];
-    const vp = this.wb.viewport;
-    const w = (s.tile_width * this.H) / s.tile_height;
-    const tilePx = s.interval_ms / vp.msPerPx;
-    const every = Math.max(1, Math.ceil(w / tilePx));
-    const first = Math.max(0, Math.floor((vp.startMs - this.offsetMs) / s.interval_ms / every) * every);
-    const out: { i: number; t: number; x: number; w: number }[] = [];
-    for (let i = first; i < s.count; i += every) {
-      const t = i * s.interval_ms + this.offsetMs;
-      const x = vp.timeToPx(t);
-      if (x > vp.widthPx) break;
-      out.push({ i, t, x, w });
-    }
-    return out;
+  private tiles(): FilmTile[] {
+    return filmstripTiles(this.wb.viewport, this.strip, this.H, this.offsetMs);
   }
 
   draw(): void {
@@ -93,7 +115,6 @@ export class FilmstripView {
 
   private onClick(e: MouseEvent): void {
     const x = e.clientX - this.canvas.getBoundingClientRect().left;
-    const hit = this.tiles().find((t) => x >= t.x && x < t.x + t.w);
-    this.wb.clock.seek(hit ? hit.t : this.wb.viewport.pxToMs(x));
+    this.wb.clock.seek(this.wb.viewport.pxToMs(x));
   }
 }

@@ -42,3 +42,23 @@ export function syncHits(box: HTMLElement, specs: HitSpec[]): void {
   }
   while (nodes.length > specs.length) (box.lastChild as ChildNode).remove();
 }
+
+/** What a layer offers to hit-testing: whether it is editable and a query for the region at a time. */
+export interface HitLayer<L> {
+  layer: L;
+  editable: boolean;
+  hit(ms: number, tolMs: number): { id: string } | null;
+}
+
+/**
+ * The region under time ms when no DOM target answered (dense lanes): the editable layer is
+ * asked first, so one's own region wins over a suggestion drawn in the same place.
+ */
+export function pickRegion<L, R extends { id: string }>(layers: readonly HitLayer<L>[], ms: number, tolMs: number): { layer: L; region: R } | null {
+  const order = [...layers].sort((a, b) => Number(b.editable) - Number(a.editable));
+  for (const l of order) {
+    const region = l.hit(ms, tolMs);
+    if (region) return { layer: l.layer, region: region as R };
+  }
+  return null;
+}

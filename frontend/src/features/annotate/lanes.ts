@@ -1,36 +1,40 @@
 import { clear, formatMs, h } from "../../dom";
 import { edgeLimits, overlapping } from "../../timeline/overlap";
-import { rulerStep } from "../../timeline/ruler";
 import type { Region } from "../../timeline/types";
-import { type HitSpec, syncHits } from "./lanehits";
+import { EDGE_PX, LaneDrag, cursorFor, zoneAt, type DragPreview, type DragRules, type DragStart } from "./lanedrag";
+import { type HitSpec, pickRegion, syncHits } from "./lanehits";
 import { LanePainter } from "./lanepaint";
+import { LaneWordEdit } from "./lanewordedit";
+import { paintOverview, paintRuler, sizeCanvas } from "./timelinepaint";
 import type { Lane, Layer, Workbench } from "./workbench";
 
-export const HEADER_PX = 150;
+const HEADER_PX = 150;
 const LANE_PX = 30;
 /** Above this many visible regions a lane keeps no DOM nodes and hit-tests by binary search only. */
 const DOM_REGION_LIMIT = 300;
-const EDGE_PX = 5;
 const HITS_SETTLE_MS = 150;
 
 interface LaneView {
   lane: Lane;
   row: HTMLElement;
+  body: HTMLElement;
   canvas: HTMLCanvasElement;
   hits: HTMLElement;
 }
 
-type Drag =
-  | { kind: "create"; lane: Lane; layer: Layer; startX: number; startMs: number; curMs: number; moved: boolean }
-  | { kind: "edge"; lane: Lane; layer: Layer; id: string; edge: "start" | "end"; limits: [number, number] }
-  | { kind: "point"; lane: Lane; layer: Layer; id: string }
-  | { kind: "seek"; startX: number };
+/** A drag in progress: the pure state machine plus where it happens (no lane: the ruler). */
+interface ActiveDrag {
+  machine: LaneDrag;
+  view: LaneView | null;
+  layer: Layer | null;
+}
 
 /**
  * The lanes of the timeline, drawn on canvases. Only the regions inside the visible window are
  * visited (binary search per lane) and DOM hit targets exist only when few are visible, so
  * thousands of regions cost nothing while playing: a tick moves one playhead element, and lanes
- * redraw only when the window pages, the zoom changes or the regions change.
+ * redraw only when the window pages, the zoom changes or the regions change. A drag repaints only
+ * its own lane, drawing the dragged region's preview over the store's unchanged regions.
  */
 export class LanesView {
   readonly el: HTMLElement;
@@ -40,14 +44,18 @@ export class LanesView {
   private lanesBox: HTMLElement;
   private playhead: HTMLElement;
   private views: LaneView[] = [];
-  private drag: Drag | null = null;
-  private pendingDraw = false;
+  private drag: ActiveDrag | null = null;
+  /** What the next animation frame repaints: everything, or only the lanes a drag changed. */
+  private dirty: "all" | Set<LaneView> | null = null;
   private viewKey = "";
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private painter: LanePainter;
+  /** Word editing on transcript lanes (its editors are the transcript panes'). */
+  readonly words: LaneWordEdit;
 
   constructor(private wb: Workbench) {
     this.painter = new LanePainter(wb);
+    this.words = new LaneWordEdit(wb);
     this.rulerCanvas = h("canvas", { class: "tl-canvas", testid: "ruler" });
     this.overview = h("canvas", { class: "tl-canvas tl-overview", testid: "overview-bar" });
     this.lanesBox = h("div", { class: "tl-lanes" });
@@ -71,9 +79,16 @@ export class LanesView {
         if (wb.viewport.track(e.timeMs, wb.clock.playing && !e.seeking ? wb.followMode : "page")) wb.viewportChanged();
       }
       this.placePlayhead();
-      this.drawOverview();
+      paintOverview(this.overview, wb.viewport, wb.clock.timeMs);
     });
-    this.rulerCanvas.addEventListener("pointerdown", (e) => this.seekFromEvent(e, this.rulerCanvas));
+    // pressing the ruler seeks, and dragging along it scrubs
+    this.rulerCanvas.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      const rules = { snap: (ms: number) => this.wb.snap(ms), durationMs: this.wb.clock.durationMs, minLengthMs: 1 };
+      this.startDrag({ intent: "seek", atMs: this.timeAt(e, this.rulerCanvas), x: e.clientX }, null, null, rules);
+      this.wb.clock.seek((this.drag as ActiveDrag).machine.seekMs());
+      e.preventDefault();
+    });
     this.overview.addEventListener("pointerdown", (e) => this.overviewDrag(e));
     this.el.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
     window.addEventListener("pointermove", (e) => this.onMove(e));
@@ -93,8 +108,13 @@ export class LanesView {
         h("div", { class: "tl-head", title: `${lane.title} (${lane.track.kind})` }, h("span", { class: "tl-title", text: lane.title }), h("span", { class: "tl-kind", text: lane.track.kind })),
         body,
       );
-      const view = { lane, row, canvas, hits };
+      const view = { lane, row, body, canvas, hits };
       body.addEventListener("pointerdown", (e) => this.onDown(e, view));
+      body.addEventListener("pointermove", (e) => this.hover(e, view));
+      body.addEventListener("dblclick", (e) => {
+        const hit = e.target instanceof HTMLInputElement ? null : this.hitTest(e, view);
+        if (hit) this.words.edit(body, lane, hit.layer, hit.region, e.clientX - canvas.getBoundingClientRect().left);
+      });
       this.lanesBox.append(row);
       return view;
     });
@@ -109,11 +129,20 @@ export class LanesView {
   }
 
   requestDraw(): void {
-    if (this.pendingDraw) return;
-    this.pendingDraw = true;
+    this.schedule("all");
+  }
+
+  private schedule(what: "all" | LaneView): void {
+    const first = this.dirty === null;
+    if (what === "all") this.dirty = "all";
+    else if (this.dirty === null) this.dirty = new Set([what]);
+    else if (this.dirty !== "all") this.dirty.add(what);
+    if (!first) return;
     requestAnimationFrame(() => {
-      this.pendingDraw = false;
-      this.drawAll();
+      const d = this.dirty;
+      this.dirty = null;
+      if (d === "all") this.drawAll();
+      else if (d) for (const v of d) this.drawLane(v, true);
     });
   }
 
@@ -132,9 +161,9 @@ export class LanesView {
         this.requestDraw();
       }, HITS_SETTLE_MS);
     }
-    this.drawRuler();
-    for (const v of this.views) this.drawLane(v, moving);
-    this.drawOverview();
+    paintRuler(this.rulerCanvas, vp, this.wb.frames);
+    for (const v of this.views) this.drawLane(v, false, moving);
+    paintOverview(this.overview, vp, this.wb.clock.timeMs);
     this.placePlayhead();
   }
 
@@ -145,52 +174,10 @@ export class LanesView {
     this.playhead.style.transform = `translateX(${HEADER_PX + x}px)`;
   }
 
-  private sizeCanvas(c: HTMLCanvasElement, heightPx: number): CanvasRenderingContext2D {
-    const dpr = window.devicePixelRatio || 1;
-    const w = this.wb.viewport.widthPx;
-    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(heightPx * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(heightPx * dpr);
-      c.style.width = `${w}px`;
-      c.style.height = `${heightPx}px`;
-    }
-    const ctx = c.getContext("2d") as CanvasRenderingContext2D;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, heightPx);
-    return ctx;
-  }
-
-  private drawRuler(): void {
+  /** Paint one lane; a drag frame (`dragFrame`) leaves its DOM hit targets as they are. */
+  private drawLane(v: LaneView, dragFrame: boolean, moving = false): void {
     const vp = this.wb.viewport;
-    const ctx = this.sizeCanvas(this.rulerCanvas, 20);
-    const step = rulerStep(vp.msPerPx);
-    ctx.fillStyle = "#5b6474";
-    ctx.strokeStyle = "#b9c0cc";
-    ctx.font = "10px system-ui, sans-serif";
-    ctx.beginPath();
-    for (let t = Math.floor(vp.startMs / step) * step; t <= vp.endMs; t += step) {
-      const x = Math.round(vp.timeToPx(t)) + 0.5;
-      ctx.moveTo(x, 12);
-      ctx.lineTo(x, 20);
-      ctx.fillText(formatMs(t), x + 3, 10);
-    }
-    ctx.stroke();
-    // frame ticks when a frame is wider than 6 px
-    const f = this.wb.frames;
-    if (f && f.frameDurationMs / vp.msPerPx >= 6) {
-      ctx.beginPath();
-      for (const t of f.boundariesIn(vp.startMs, vp.endMs)) {
-        const x = Math.round(vp.timeToPx(t)) + 0.5;
-        ctx.moveTo(x, 16);
-        ctx.lineTo(x, 20);
-      }
-      ctx.stroke();
-    }
-  }
-
-  private drawLane(v: LaneView, moving: boolean): void {
-    const vp = this.wb.viewport;
-    const ctx = this.sizeCanvas(v.canvas, LANE_PX);
+    const ctx = sizeCanvas(v.canvas, vp.widthPx, LANE_PX);
     const W = vp.widthPx;
     // conflicts of this lane's track
     for (const c of this.wb.conflicts) {
@@ -203,6 +190,7 @@ export class LanesView {
       ctx.fillStyle = "#e63946";
       ctx.fillRect(x0, LANE_PX - 3, Math.max(2, x1 - x0), 3);
     }
+    const preview = this.drag && this.drag.view === v ? this.drag.machine.preview() : null;
     const hitSpecs: HitSpec[] = [];
     let visibleTotal = 0;
     const slot = v.lane.layers.length > 1 ? (LANE_PX - 4) / v.lane.layers.length : LANE_PX - 4;
@@ -212,28 +200,28 @@ export class LanesView {
       visibleTotal += vis.length;
       const y = 2 + (v.lane.layers.length > 1 && layer.style === "suggestion" ? li * slot : 0);
       const hgt = v.lane.layers.length > 1 && layer.style === "suggestion" ? slot : LANE_PX - 4;
-      this.painter.drawBatched(ctx, v.lane, layer, idx, vis, y, hgt);
-      if (vis.length <= DOM_REGION_LIMIT) {
-        for (const i of vis) {
-          const r = idx.regions[i];
-          const x0 = vp.timeToPx(idx.starts[i]);
-          const x1 = vp.timeToPx(idx.ends[i]);
-          const point = idx.starts[i] === idx.ends[i];
-          const left = point ? x0 - 4 : Math.max(-2, x0);
-          const width = point ? 8 : Math.max(3, Math.min(W + 2, x1) - left);
-          hitSpecs.push({
-            className: `tl-hit${layer.style === "suggestion" ? " suggestion" : ""}`,
-            testid: `${layer.testidPrefix}${r.id}`,
-            regionId: r.id,
-            layer: layer.key,
-            label: r.label ?? "",
-            title: `${r.label ?? r.text ?? ""} ${formatMs(idx.starts[i])}–${formatMs(idx.ends[i])}`,
-            left: `${left}px`,
-            width: `${width}px`,
-            top: `${y}px`,
-            height: `${hgt}px`,
-          });
-        }
+      const own = preview && this.drag?.layer === layer ? preview : null;
+      this.painter.drawBatched(ctx, v.lane, layer, idx, vis, y, hgt, own);
+      if (dragFrame || vis.length > DOM_REGION_LIMIT) return;
+      for (const i of vis) {
+        const r = idx.regions[i];
+        const x0 = vp.timeToPx(idx.starts[i]);
+        const x1 = vp.timeToPx(idx.ends[i]);
+        const point = idx.starts[i] === idx.ends[i];
+        const left = point ? x0 - 4 : Math.max(-2, x0);
+        const width = point ? 8 : Math.max(3, Math.min(W + 2, x1) - left);
+        hitSpecs.push({
+          className: `tl-hit${layer.style === "suggestion" ? " suggestion" : ""}`,
+          testid: `${layer.testidPrefix}${r.id}`,
+          regionId: r.id,
+          layer: layer.key,
+          label: r.label ?? "",
+          title: `${r.label ?? r.text ?? ""} ${formatMs(idx.starts[i])}–${formatMs(idx.ends[i])}`,
+          left: `${left}px`,
+          width: `${width}px`,
+          top: `${y}px`,
+          height: `${hgt}px`,
+        });
       }
     });
     if (this.wb.markIn !== null && v.lane.layers.some((l) => l.editable)) {
@@ -246,35 +234,16 @@ export class LanesView {
       ctx.lineTo(x, 7);
       ctx.fill();
     }
-    if (this.drag && this.drag.kind === "create" && this.drag.lane === v.lane) {
-      const a = Math.min(this.drag.startMs, this.drag.curMs);
-      const b = Math.max(this.drag.startMs, this.drag.curMs);
+    if (preview && preview.id === null) {
       ctx.fillStyle = "rgba(30, 30, 30, 0.18)";
-      ctx.fillRect(vp.timeToPx(a), 2, (b - a) / vp.msPerPx, LANE_PX - 4);
+      ctx.fillRect(vp.timeToPx(preview.startMs), 2, (preview.endMs - preview.startMs) / vp.msPerPx, LANE_PX - 4);
     }
-    syncHits(v.hits, visibleTotal <= DOM_REGION_LIMIT && !moving ? hitSpecs : []);
-  }
-
-  private drawOverview(): void {
-    const vp = this.wb.viewport;
-    const ctx = this.sizeCanvas(this.overview, 12);
-    const W = vp.widthPx;
-    const scale = W / Math.max(1, vp.durationMs);
-    ctx.fillStyle = "#e3e7ee";
-    ctx.fillRect(0, 0, W, 12);
-    ctx.fillStyle = "rgba(79, 140, 255, 0.35)";
-    ctx.fillRect(vp.startMs * scale, 0, Math.max(3, (vp.endMs - vp.startMs) * scale), 12);
-    ctx.fillStyle = "#d62828";
-    ctx.fillRect(this.wb.clock.timeMs * scale - 1, 0, 2, 12);
+    if (!dragFrame) syncHits(v.hits, visibleTotal <= DOM_REGION_LIMIT && !moving ? hitSpecs : []);
   }
 
   private timeAt(e: MouseEvent, el: HTMLElement): number {
     const rect = el.getBoundingClientRect();
     return this.wb.viewport.pxToMs(e.clientX - rect.left);
-  }
-
-  private seekFromEvent(e: PointerEvent, el: HTMLElement): void {
-    this.wb.clock.seek(this.wb.snap(this.timeAt(e, el)));
   }
 
   private overviewDrag(e: PointerEvent): void {
@@ -310,7 +279,7 @@ export class LanesView {
   }
 
   /** The region under a pointer event: a DOM hit node when present, else a binary-search hit test. */
-  private hitTest(e: PointerEvent, v: LaneView): { layer: Layer; region: Region } | null {
+  private hitTest(e: MouseEvent, v: LaneView): { layer: Layer; region: Region } | null {
     const t = e.target as HTMLElement;
     const rid = t.dataset?.regionId;
     if (rid) {
@@ -318,17 +287,46 @@ export class LanesView {
       const region = layer?.regions().find((r) => r.id === rid);
       if (layer && region) return { layer, region };
     }
-    const ms = this.timeAt(e, v.canvas);
-    const tol = 5 * this.wb.viewport.msPerPx;
-    for (const layer of [...v.lane.layers].sort((a, b) => Number(b.editable) - Number(a.editable))) {
-      const region = this.wb.index(layer).hit(ms, tol);
-      if (region) return { layer, region };
-    }
+    const layers = v.lane.layers.map((layer) => ({ layer, editable: layer.editable, hit: (ms: number, tol: number) => this.wb.index(layer).hit(ms, tol) }));
+    return pickRegion<Layer, Region>(layers, this.timeAt(e, v.canvas), (EDGE_PX / 2) * this.wb.viewport.msPerPx);
+  }
+
+  /** The part of an editable region a pointer is over (edge or body), for the press and the cursor. */
+  private zoneOf(e: PointerEvent, v: LaneView, r: Region): ReturnType<typeof zoneAt> {
+    const x = e.clientX - v.canvas.getBoundingClientRect().left;
+    const vp = this.wb.viewport;
+    if (typeof r.start_ms === "number" && typeof r.end_ms === "number") return zoneAt(x, vp.timeToPx(r.start_ms), vp.timeToPx(r.end_ms));
+    if (typeof r.time_ms === "number") return "move";
     return null;
   }
 
+  /** Say with the cursor what a press would do: resize at an edge, grab on a body. */
+  private hover(e: PointerEvent, v: LaneView): void {
+    if (this.drag) return;
+    const hit = this.wb.readOnly ? null : this.hitTest(e, v);
+    const zone = hit && hit.layer.editable && this.wb.kindOf(v.lane.track) !== "box" ? this.zoneOf(e, v, hit.region) : null;
+    const onBoundary = zone === "move" && hit && this.words.boundaryAt(v.lane, hit.layer, hit.region, e.clientX - v.canvas.getBoundingClientRect().left);
+    const cursor = onBoundary ? "ew-resize" : cursorFor(zone, false);
+    if (v.body.style.cursor !== cursor) v.body.style.cursor = cursor;
+  }
+
+  /** How times snap on this lane: to the nearest frame boundary on a video lane, else to nearby cuts and frames. */
+  private rulesFor(v: LaneView): DragRules {
+    const wb = this.wb;
+    const frames = wb.framesFor(v.lane.track);
+    return {
+      snap: frames ? (ms) => frames.nearestBoundary(ms) : (ms) => wb.snap(ms),
+      durationMs: wb.clock.durationMs,
+      minLengthMs: frames ? frames.frameDurationMs : 1,
+    };
+  }
+
+  private startDrag(start: DragStart, view: LaneView | null, layer: Layer | null, rules: DragRules): void {
+    this.drag = { machine: new LaneDrag(start, rules), view, layer };
+  }
+
   private onDown(e: PointerEvent, v: LaneView): void {
-    if (e.button !== 0) return;
+    if (e.button !== 0 || e.target instanceof HTMLInputElement) return;
     const wb = this.wb;
     const ms = this.timeAt(e, v.canvas);
     const hit = this.hitTest(e, v);
@@ -336,113 +334,76 @@ export class LanesView {
       if (hit) wb.events.emit("relation-target", { layer: hit.layer, id: hit.region.id });
       return;
     }
-    const editable = v.lane.layers.find((l) => l.editable);
+    const rules = this.rulesFor(v);
     if (hit) {
+      const wasSelected = wb.isSelected(hit.layer, hit.region.id);
       wb.select({ layer: hit.layer, id: hit.region.id }, "click");
-      if (hit.layer.editable) {
-        const r = hit.region;
-        if (typeof r.start_ms === "number" && typeof r.end_ms === "number") {
-          const x = e.clientX - v.canvas.getBoundingClientRect().left;
-          const xs = wb.viewport.timeToPx(r.start_ms);
-          const xe = wb.viewport.timeToPx(r.end_ms);
-          const edge = Math.abs(x - xs) <= EDGE_PX ? "start" : Math.abs(x - xe) <= EDGE_PX ? "end" : null;
-          if (edge) {
-            const limits = edgeLimits(v.lane.track, hit.layer.regions(), r, edge, wb.clock.durationMs);
-            this.drag = { kind: "edge", lane: v.lane, layer: hit.layer, id: r.id, edge, limits };
-            this.origin = { id: r.id, values: { start_ms: r.start_ms, end_ms: r.end_ms } };
-            e.preventDefault();
-          }
-        } else if (typeof r.time_ms === "number") {
-          this.drag = { kind: "point", lane: v.lane, layer: hit.layer, id: r.id };
-          this.origin = { id: r.id, values: { time_ms: r.time_ms } };
-          e.preventDefault();
-        }
+      // a box is edited on the video; its lane only selects it
+      if (!hit.layer.editable || this.wb.kindOf(v.lane.track) === "box") return;
+      const r = hit.region;
+      const zone = this.zoneOf(e, v, r) ?? "move";
+      this.words.pressed(v.lane);
+      const b = zone === "move" && wasSelected ? this.words.boundaryAt(v.lane, hit.layer, r, e.clientX - v.canvas.getBoundingClientRect().left) : null;
+      if (b) {
+        this.startDrag({ intent: "word-boundary", atMs: ms, x: e.clientX, region: r, ...b }, v, hit.layer, rules);
+        v.body.style.cursor = "ew-resize";
+        e.preventDefault();
+        return;
       }
+      const edge = zone === "resize-start" ? "start" : zone === "resize-end" ? "end" : null;
+      const limits: [number, number] = edge ? edgeLimits(v.lane.track, hit.layer.regions(), r, edge, wb.clock.durationMs) : [0, wb.clock.durationMs];
+      this.startDrag({ intent: zone, atMs: ms, x: e.clientX, region: r, limits }, v, hit.layer, rules);
+      v.body.style.cursor = cursorFor(zone, true);
+      e.preventDefault();
       return;
     }
-    const kind = v.lane.track.kind;
+    const editable = v.lane.layers.find((l) => l.editable);
+    const kind = this.wb.kindOf(v.lane.track);
     if (editable && (kind === "segment" || kind === "transcript")) {
-      const start = wb.snap(ms);
-      this.drag = { kind: "create", lane: v.lane, layer: editable, startX: e.clientX, startMs: start, curMs: start, moved: false };
+      this.startDrag({ intent: "draw", atMs: ms, x: e.clientX }, v, editable, rules);
       e.preventDefault();
       return;
     }
     wb.select(null);
-    wb.clock.seek(wb.snap(ms));
+    this.startDrag({ intent: "seek", atMs: ms, x: e.clientX }, v, null, rules);
+    wb.clock.seek((this.drag as ActiveDrag).machine.seekMs());
   }
 
   private onMove(e: PointerEvent): void {
     const d = this.drag;
-    if (!d || d.kind === "seek") return;
-    const v = this.views.find((x) => x.lane === d.lane);
-    if (!v) return;
-    const ms = this.wb.snap(this.timeAt(e, v.canvas));
-    if (d.kind === "create") {
-      d.curMs = ms;
-      if (Math.abs(e.clientX - d.startX) > 3) d.moved = true;
-      this.requestDraw();
-    } else if (d.kind === "edge") {
-      const r = this.wb.store.get(d.id);
-      if (!r) return;
-      const t = Math.min(d.limits[1], Math.max(d.limits[0], ms));
-      const patch = d.edge === "start" ? { start_ms: Math.min(t, (r.end_ms ?? t) - 1) } : { end_ms: Math.max(t, (r.start_ms ?? t) + 1) };
-      this.previewPatch(d.id, patch);
-    } else if (d.kind === "point") {
-      this.previewPatch(d.id, { time_ms: ms });
-    }
-  }
-
-  private preview: { id: string; patch: Partial<Region> } | null = null;
-
-  /** During a drag the region is patched in place for drawing; the store gets one undoable update on release. */
-  private previewPatch(id: string, patch: Partial<Region>): void {
-    const first = this.preview?.id === id ? this.preview.patch : {};
-    this.preview = { id, patch: { ...first, ...patch } };
-    const r = this.wb.store.get(id);
-    if (r) Object.assign(r, patch);
-    this.wb.store.revision++;
-    this.requestDraw();
+    if (!d) return;
+    const canvas = d.view ? d.view.canvas : this.rulerCanvas;
+    if (!d.machine.move(this.timeAt(e, canvas), e.clientX)) return;
+    if (d.machine.intent === "seek") this.wb.clock.seek(d.machine.seekMs());
+    else if (d.view) this.schedule(d.view);
   }
 
   private onUp(): void {
     const d = this.drag;
     this.drag = null;
     if (!d) return;
+    if (d.view) d.view.body.style.cursor = "";
     const wb = this.wb;
-    if (d.kind === "create") {
-      if (!d.moved) {
-        wb.select(null);
-        wb.clock.seek(d.startMs);
-        this.requestDraw();
-        return;
+    const out = d.machine.release();
+    if (out.kind === "seek") {
+      if (d.machine.intent === "draw") wb.select(null);
+      wb.clock.seek(out.ms);
+    } else if (out.kind === "create" && d.view) {
+      wb.events.emit("create-segment", { track: d.view.lane.track.name, start: out.start, end: out.end });
+    } else if (out.kind === "update" && d.view) {
+      const track = d.view.lane.track;
+      const r = wb.store.get(out.id);
+      if (r) {
+        const clash = overlapping(track, wb.store.byTrack(track.name), { ...r, ...out.patch });
+        if (clash.length) wb.status(`Overlaps ${clash.length} region(s) on ${track.name}; change reverted`);
+        else wb.store.update(out.id, out.patch, out.label);
       }
-      const a = Math.min(d.startMs, d.curMs);
-      const b = Math.max(d.startMs, d.curMs);
-      wb.events.emit("create-segment", { track: d.lane.track.name, start: a, end: b });
-      this.requestDraw();
-      return;
     }
-    const origin = this.origin;
-    this.origin = null;
-    if ((d.kind === "edge" || d.kind === "point") && this.preview && origin) {
-      const { id, patch } = this.preview;
-      this.preview = null;
-      const r = wb.store.get(id);
-      if (!r) return;
-      // put the pre-drag values back so the update records a real before/after pair
-      const final: Partial<Region> = {};
-      for (const k of Object.keys(patch)) (final as Record<string, unknown>)[k] = (r as unknown as Record<string, unknown>)[k];
-      Object.assign(r, origin.values);
-      const clash = overlapping(d.lane.track, wb.store.byTrack(d.lane.track.name), { ...r, ...final });
-      wb.store.revision++;
-      if (clash.length) {
-        wb.status(`Overlaps ${clash.length} region(s) on ${d.lane.track.name}; change reverted`);
-        this.requestDraw();
-        return;
-      }
-      wb.store.update(id, final, d.kind === "edge" ? "resize" : "move");
-    }
+    this.requestDraw();
   }
 
-  private origin: { id: string; values: Partial<Region> } | null = null;
+  /** The extent a drag currently shows for the dragged region (read by the drag benchmark and tests). */
+  dragPreview(): DragPreview | null {
+    return this.drag ? this.drag.machine.preview() : null;
+  }
 }

@@ -2,22 +2,24 @@ import type { ApiClient } from "../../api/client";
 import type { Project, Task } from "../../api/types";
 import { clear, formatMs, h, isTypingTarget } from "../../dom";
 import { Clock } from "../../timeline/clock";
+import { streamKindsByRole } from "../../timeline/drawnkind";
 import { RegionStore } from "../../timeline/commands";
 import { FrameIndex } from "../../timeline/frames";
 import { actionFor, buildKeyMap, parseLabelAction, type Action, type KeyMap } from "../../timeline/keymap";
-import { overlapping } from "../../timeline/overlap";
-import { MediaSync, type MediaStreamSpec } from "../../timeline/player";
-import type { Region, Result, Track } from "../../timeline/types";
+import { MediaSync, stepRate, type MediaStreamSpec } from "../../timeline/player";
+import type { Result } from "../../timeline/types";
 import { Viewport } from "../../timeline/viewport";
 import { FilmstripView } from "./filmstrip";
 import { KeysOverlay } from "./keysoverlay";
 import { buildToolbar } from "./toolbar";
-import { HEADER_PX, LanesView } from "./lanes";
+import { EditActions } from "./editactions";
+import { LanesView } from "./lanes";
+import { RelationsOverlay } from "./relations";
 import { SidePanel, type SidePanelHooks } from "./sidepanel";
 import { TextPane, TranscriptView } from "./transcript";
 import { VideoView } from "./video";
 import { WaveformView } from "./waveform";
-import { Workbench, type Lane, type Selection } from "./workbench";
+import { Workbench, type Lane } from "./workbench";
 
 export const TIMED_KINDS = new Set(["segment", "point", "transcript", "box"]);
 
@@ -50,6 +52,8 @@ export class Shell {
   readonly bannerSlot: HTMLElement;
   readonly statusEl: HTMLElement;
   readonly keysOverlay: KeysOverlay;
+  readonly edits: EditActions;
+  readonly relations: RelationsOverlay;
   private followBtn: HTMLButtonElement;
   private timeEl: HTMLElement;
   private frameEl: HTMLElement;
@@ -67,11 +71,13 @@ export class Shell {
     this.clock = new Clock(duration);
     this.store = new RegionStore(o.result);
     const viewport = new Viewport(duration, 0.25);
-    this.wb = new Workbench(this.clock, viewport, this.store, o.project.schema);
+    this.wb = new Workbench(this.clock, viewport, this.store, o.project.schema, streamKindsByRole(item.streams));
+    this.edits = new EditActions(this.wb, o.project.schema, () => this.textPanes);
     this.keymap = buildKeyMap(o.project.schema);
     this.lanesView = new LanesView(this.wb);
     this.side = new SidePanel(this.wb, o.hooks, this.keymap);
     this.keysOverlay = new KeysOverlay(this.keymap);
+    this.relations = new RelationsOverlay(this.wb);
     this.followBtn = h("button", { testid: "follow-mode", title: "Playhead follow while playing (Shift+F)", onclick: () => this.run("follow-toggle") });
     this.showFollow();
     this.bannerSlot = h("div", { class: "banner-slot" });
@@ -85,10 +91,10 @@ export class Shell {
     this.clock.on("play", () => (this.playBtn.textContent = "❚❚"));
     this.clock.on("pause", () => (this.playBtn.textContent = "▶"));
     document.addEventListener("keydown", (e) => this.onKey(e));
-    this.wb.events.on("pick-label", (d) => this.labelAction(d.track, d.value));
+    this.wb.events.on("pick-label", (d) => this.edits.labelAction(d.track, d.value));
     this.wb.events.on("action", (d) => this.run(d.action));
-    this.wb.events.on("create-segment", (d) => this.createSegment(d.track, d.start, d.end));
-    this.wb.events.on("relation-target", (d) => this.finishRelation(d));
+    this.wb.events.on("create-segment", (d) => this.edits.createSegment(d.track, d.start, d.end));
+    this.wb.events.on("relation-target", (d) => this.edits.finishRelation(d));
   }
 
   /** Build the page; resolves when media indexes are loaded. */
@@ -104,6 +110,7 @@ export class Shell {
       wb: this.wb,
       transport: [this.playBtn, this.timeEl, this.frameEl],
       followBtn: this.followBtn,
+      viewToggles: [this.relations.button],
       title: `${this.o.project.name} · ${this.o.task.item.external_id || `item ${this.o.task.item.id}`}`,
       actions: this.o.toolbarActions,
     });
@@ -121,6 +128,7 @@ export class Shell {
     );
     const specs: MediaStreamSpec[] = [];
     if (videoStream) {
+      this.wb.videoRole = videoStream.role;
       this.video = new VideoView(this.wb, videoStream.asset.media_url);
       media.append(this.video.el);
       if (audioStreams.length) this.video.video.muted = true;
@@ -149,9 +157,10 @@ export class Shell {
       const v = new TranscriptView(this.wb, t);
       v.setLayer(this.wb.ownLayer(t.name));
       this.transcriptViews.push(v);
+      this.lanesView.words.editors.set(t.name, v.words);
       texts.append(v.el);
     }
-    const spanTracks = schema.tracks.filter((t) => t.kind === "span");
+    const spanTracks = schema.tracks.filter((t) => this.wb.kindOf(t) === "span");
     for (const s of textStreams) {
       const tracks = spanTracks.filter((t) => !t.stream || t.stream === s.role || textStreams.length === 1);
       const pane = new TextPane(this.wb, s.role, s.text ?? "", tracks);
@@ -184,8 +193,8 @@ export class Shell {
     this.wb.viewportChanged();
     if (this.waveform) await this.waveform.init();
     new ResizeObserver(() => this.lanesView.resize()).observe(timelineBox);
+    this.relations.attach(timelineBox.parentElement as HTMLElement);
     this.onTime(0);
-    void HEADER_PX;
   }
 
   private onTime(ms: number): void {
@@ -209,7 +218,7 @@ export class Shell {
   }
 
   /** Actions that would change the annotation, refused with a word when it is read-only. */
-  private static readonly EDITS = new Set<Action>(["mark-in", "mark-out", "add-point", "undo", "redo", "relation", "delete"]);
+  private static readonly EDITS = new Set<Action>(["mark-in", "mark-out", "add-point", "undo", "redo", "relation", "delete", "word-edit", "word-split", "word-merge"]);
 
   /** Run an editor action (from a key, a button or a custom event). */
   run(a: Action): void {
@@ -222,7 +231,7 @@ export class Shell {
       return;
     }
     if (label) {
-      this.labelAction(label.track, label.value);
+      this.edits.labelAction(label.track, label.value);
       return;
     }
     switch (a) {
@@ -236,12 +245,12 @@ export class Shell {
         wb.events.emit("mark", { inMs: wb.markIn });
         wb.status(`Mark in at ${formatMs(c.timeMs)}; press ] at the end`);
         break;
-      case "mark-out": this.markOut(); break;
-      case "add-point": this.addPoint(); break;
+      case "mark-out": this.edits.markOut(); break;
+      case "add-point": this.edits.addPoint(); break;
       case "undo": if (!this.store.undo()) wb.status("Nothing to undo"); break;
       case "redo": if (!this.store.redo()) wb.status("Nothing to redo"); break;
-      case "loop": this.toggleLoop(); break;
-      case "relation": this.startRelation(); break;
+      case "loop": this.edits.toggleLoop(); break;
+      case "relation": this.edits.startRelation(); break;
       case "delete": {
         const s = wb.selection;
         if (s && s.layer.editable) this.store.remove(s.id);
@@ -277,127 +286,18 @@ export class Shell {
         wb.viewportChanged();
         break;
       }
+      case "rate-down":
+      case "rate-up":
+        c.setRate(stepRate(c.rate, a === "rate-up" ? 1 : -1));
+        wb.status(`Playback at ${c.rate}×`);
+        break;
+      case "relations-toggle": this.relations.toggle(); break;
+      case "word-edit":
+      case "word-split":
+      case "word-merge":
+        if (!this.transcriptViews.some((v) => v.runAction(a))) wb.status("Pick a word in the transcript first (click it)");
+        break;
       default: break;
     }
-  }
-
-  private firstTrack(kinds: string[]): Track | undefined {
-    const act = this.wb.active ? this.wb.track(this.wb.active.track) : undefined;
-    if (act && kinds.includes(act.kind)) return act;
-    return this.o.project.schema.tracks.find((t) => kinds.includes(t.kind));
-  }
-
-  private labelFor(track: Track): string | undefined {
-    if (this.wb.active?.track === track.name) return this.wb.active.label;
-    return track.labels?.[0]?.value;
-  }
-
-  /** Create a segment (or transcript segment) unless it breaks the track's overlap rule. */
-  createSegment(trackName: string, start: number, end: number): Region | null {
-    const track = this.wb.track(trackName);
-    if (!track || end <= start) return null;
-    const region: Region = { id: this.store.newId(), track: track.name, start_ms: start, end_ms: end };
-    if (track.kind === "transcript") region.text = "";
-    else region.label = this.labelFor(track);
-    const clash = overlapping(track, this.store.byTrack(track.name), region);
-    if (clash.length) {
-      this.wb.status(`Not created: overlaps ${clash.join(", ")} on ${track.name}`);
-      return null;
-    }
-    this.store.add(region, "create");
-    this.wb.select({ layer: this.wb.ownLayer(track.name), id: region.id });
-    this.wb.status(`Created ${region.label ?? "segment"} ${formatMs(start)}–${formatMs(end)}`);
-    return region;
-  }
-
-  private markOut(): void {
-    const wb = this.wb;
-    const t = this.clock.timeMs;
-    if (wb.markIn === null) {
-      const s = wb.selection;
-      const r = s && s.layer.editable ? this.store.get(s.id) : undefined;
-      if (r && typeof r.start_ms === "number" && t > r.start_ms) this.store.update(r.id, { end_ms: t }, "mark out");
-      else wb.status("Press [ first to mark the start");
-      return;
-    }
-    const track = this.firstTrack(["segment", "transcript"]);
-    const a = Math.min(wb.markIn, t);
-    const b = Math.max(wb.markIn, t);
-    wb.markIn = null;
-    wb.events.emit("mark", { inMs: null });
-    if (!track) return wb.status("The schema has no segment track");
-    this.createSegment(track.name, a, b);
-  }
-
-  private addPoint(): void {
-    const track = this.firstTrack(["point"]);
-    if (!track) return this.wb.status("The schema has no point track");
-    const region: Region = { id: this.store.newId(), track: track.name, label: this.labelFor(track), time_ms: this.clock.timeMs };
-    this.store.add(region, "point");
-    this.wb.select({ layer: this.wb.ownLayer(track.name), id: region.id });
-  }
-
-  private labelAction(trackName: string, value: string): void {
-    const wb = this.wb;
-    const track = wb.track(trackName);
-    if (!track) return;
-    if (track.kind === "span") {
-      for (const pane of this.textPanes) {
-        const off = pane.selectionOffsets();
-        if (!off) continue;
-        const region: Region = { id: this.store.newId(), track: track.name, label: value, start_char: off.start, end_char: off.end, text: pane.text.slice(off.start, off.end) };
-        this.store.add(region, "span");
-        window.getSelection()?.removeAllRanges();
-        wb.select({ layer: wb.ownLayer(track.name), id: region.id });
-        return;
-      }
-    }
-    wb.setActive(track.name, value);
-    // Picking a label sets the label of the next region. Only a region the annotator clicked is
-    // relabeled, with a message and one undo step: never the one just drawn, never silently.
-    const r = wb.relabelTarget(track.name, value);
-    if (r) {
-      const was = r.label ?? "no label";
-      this.store.update(r.id, { label: value }, "relabel");
-      wb.status(`Relabeled ${was} → ${value} (Ctrl+Z undoes)`);
-    } else if (track.kind === "segment" || track.kind === "point" || track.kind === "box") wb.status(`Next region: ${value}`);
-    else if (track.kind === "span") wb.status("Select text in the text pane, then press the label key");
-    else if (track.kind === "relation") this.startRelation();
-  }
-
-  private toggleLoop(): void {
-    if (this.clock.loop) {
-      this.clock.setLoop(null);
-      this.wb.status("Loop off");
-      return;
-    }
-    const r = this.wb.regionOf(this.wb.selection);
-    if (r && typeof r.start_ms === "number" && typeof r.end_ms === "number" && r.end_ms > r.start_ms) {
-      this.clock.setLoop([r.start_ms, r.end_ms]);
-      this.clock.play();
-      this.wb.status(`Looping ${formatMs(r.start_ms)}–${formatMs(r.end_ms)}`);
-    } else this.wb.status("Select a segment to loop");
-  }
-
-  private startRelation(): void {
-    const s = this.wb.selection;
-    if (!s || !s.layer.editable) return this.wb.status("Select a region first, then press r");
-    if (!this.o.project.schema.tracks.some((t) => t.kind === "relation")) return this.wb.status("The schema has no relation track");
-    this.wb.relationFrom = s;
-    this.wb.status("Click the region to link to (Esc cancels)");
-  }
-
-  private finishRelation(target: Selection): void {
-    const from = this.wb.relationFrom;
-    this.wb.relationFrom = null;
-    if (!from || !target.layer.editable || target.id === from.id) {
-      this.wb.status("Link cancelled (pick another region of this annotation)");
-      return;
-    }
-    const track = this.firstTrack(["relation"]) as Track;
-    const region: Region = { id: this.store.newId(), track: track.name, label: this.labelFor(track), from_id: from.id, to_id: target.id };
-    this.store.add(region, "relation");
-    this.wb.status(`Linked ${from.id} → ${target.id} (${region.label ?? ""})`);
-    this.wb.select(from);
   }
 }

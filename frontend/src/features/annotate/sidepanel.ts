@@ -2,6 +2,8 @@ import { clear, formatMs, h } from "../../dom";
 import { labelColor } from "../../timeline/colors";
 import type { KeyMap } from "../../timeline/keymap";
 import type { AttributeValue, Region } from "../../timeline/types";
+import { retext } from "../../timeline/words";
+import { describeRegion } from "./describe";
 import { keysTable } from "./keysoverlay";
 import type { Workbench } from "./workbench";
 
@@ -52,7 +54,7 @@ export class SidePanel {
     for (const track of this.wb.schema.tracks) {
       const labels = track.labels ?? [];
       if (!labels.length) continue;
-      const group = h("div", { class: "sp-track" }, h("div", { class: "sp-track-name", text: `${track.name} · ${track.kind}` }));
+      const group = h("div", { class: "sp-track" }, h("div", { class: "sp-track-name", text: `${track.name} · ${track.kind}${track.kind === "redact" ? ` (${this.wb.kindOf(track)})` : ""}` }));
       for (const l of labels) {
         const active = this.wb.active?.track === track.name && this.wb.active.label === l.value;
         const testid = seen.has(l.value) ? `label-${track.name}-${l.value}` : `label-${l.value}`;
@@ -115,10 +117,12 @@ export class SidePanel {
     num("start_ms");
     num("end_ms");
     num("time_ms");
-    if (track?.kind === "transcript" || track?.kind === "span") {
-      const ta = h("textarea", { rows: 3, testid: "region-text", disabled: !editable || track.kind === "span" });
+    const drawn = track ? this.wb.kindOf(track) : undefined;
+    if (drawn === "transcript" || drawn === "span") {
+      const ta = h("textarea", { rows: 3, testid: "region-text", disabled: !editable || drawn === "span" });
       ta.value = region.text ?? "";
-      ta.addEventListener("change", () => store.update(region.id, { text: ta.value }, "edit text"));
+      // transcript words keep their times when the typed text has as many words
+      ta.addEventListener("change", () => store.update(region.id, drawn === "transcript" ? retext(region, ta.value) : { text: ta.value }, "edit text"));
       this.details.append(row("text", ta));
     }
     for (const spec of track?.attributes ?? []) {
@@ -152,13 +156,19 @@ export class SidePanel {
       });
       this.details.append(row(spec.name, el));
     }
+    if (track?.kind === "relation") {
+      this.details.append(
+        h("div", { class: "sp-field" }, h("span", { text: "from" }), h("span", { testid: "relation-from", text: describeRegion(store.get(region.from_id ?? "")) })),
+        h("div", { class: "sp-field" }, h("span", { text: "to" }), h("span", { testid: "relation-to", text: describeRegion(store.get(region.to_id ?? "")) })),
+      );
+    }
     const links = store.all().filter((r) => r.from_id === region.id || r.to_id === region.id);
     if (links.length) {
       const list = h("ul", { class: "sp-links" });
       for (const l of links) {
         const other = l.from_id === region.id ? l.to_id : l.from_id;
         list.append(
-          h("li", { testid: `relation-${l.id}` }, `${l.label ?? "link"} ${l.from_id === region.id ? "→" : "←"} ${other}`,
+          h("li", { testid: `relation-${l.id}` }, `${l.label ?? "link"} ${l.from_id === region.id ? "→" : "←"} ${describeRegion(store.get(other ?? ""))}`,
             editable ? h("button", { class: "mini", text: "×", title: "Delete relation", onclick: () => store.remove(l.id) }) : null),
         );
       }

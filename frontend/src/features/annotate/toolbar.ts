@@ -10,6 +10,8 @@ export interface ToolbarParts {
   /** Play button, time and frame readouts, in that order (the shell updates them). */
   transport: [HTMLButtonElement, HTMLElement, HTMLElement];
   followBtn: HTMLButtonElement;
+  /** More view toggles after the follow button (relation arcs). */
+  viewToggles?: HTMLElement[];
   title: string;
   /** Buttons at the right (submit, skip, next / resolve). */
   actions: HTMLElement[];
@@ -25,6 +27,8 @@ export function buildToolbar(p: ToolbarParts): HTMLElement {
     rate.append(o);
   }
   rate.addEventListener("change", () => p.clock.setRate(Number(rate.value)));
+  // the rate keys change the clock directly; the menu shows what it plays at
+  p.clock.on("rate", (e) => (rate.value = String(e.rate)));
   const btn = (testid: string, text: string, title: string, fn: () => void): HTMLButtonElement => h("button", { testid, text, title, onclick: fn });
   return h(
     "header",
@@ -38,6 +42,7 @@ export function buildToolbar(p: ToolbarParts): HTMLElement {
       rate,
       btn("loop", "⟲", "Loop selected region (l)", () => p.run("loop")),
       p.followBtn,
+      ...(p.viewToggles ?? []),
     ),
     h("div", { class: "tb-group" },
       btn("zoom-out", "−", "Zoom out (-)", () => p.run("zoom-out")),

@@ -1,9 +1,11 @@
 import { clear, formatMs, h } from "../../dom";
 import { labelColor } from "../../timeline/colors";
+import { isRedact, redactionText } from "../../timeline/drawnkind";
 import { LaneIndex } from "../../timeline/laneindex";
 import { upperBound } from "../../timeline/search";
-import { wordTimes } from "../../timeline/words";
+import { regionWords } from "../../timeline/words";
 import type { Region, Track } from "../../timeline/types";
+import { WordEditing, type WordRef } from "./wordedit";
 import type { Layer, Workbench } from "./workbench";
 
 interface Row {
@@ -13,7 +15,11 @@ interface Row {
   starts: number[];
 }
 
-/** The transcript pane: segments of the transcript tracks, current segment and word highlighted. */
+/**
+ * The transcript pane: segments of a transcript track, current segment and word highlighted.
+ * A click on a word seeks to it and picks it; a double click (or F2) edits it in place; the
+ * selected segment shows its words on a bar whose boundaries can be dragged.
+ */
 export class TranscriptView {
   readonly el: HTMLElement;
   private list: HTMLElement;
@@ -23,6 +29,7 @@ export class TranscriptView {
   private currentWord: HTMLElement | null = null;
   private lastRev = -1;
   private layer: Layer | null = null;
+  readonly words: WordEditing;
 
   constructor(
     private wb: Workbench,
@@ -30,6 +37,8 @@ export class TranscriptView {
   ) {
     this.list = h("div", { class: "tr-list" });
     this.el = h("div", { class: "transcript", testid: "transcript" }, h("div", { class: "pane-title", text: `Transcript · ${track.name}` }), this.list);
+    this.words = new WordEditing(wb);
+    this.list.addEventListener("dblclick", (e) => this.onDoubleClick(e));
     wb.clock.on("time", (e) => this.highlight(e.timeMs));
     wb.events.on("redraw", () => this.rebuild());
     wb.events.on("select", () => this.markSelected());
@@ -49,9 +58,9 @@ export class TranscriptView {
     clear(this.list);
     this.rows = this.index.regions.map((r) => {
       const start = r.start_ms ?? 0;
-      const wt = wordTimes(r.text ?? "", start, r.end_ms ?? start);
-      const words = wt.map((w) =>
-        h("span", { class: "tr-word", testid: "transcript-word", "data-start": w.startMs, "data-region": r.id, text: w.word }),
+      const wt = regionWords(r);
+      const words = wt.map((w, i) =>
+        h("span", { class: "tr-word", testid: "transcript-word", "data-start": w.start_ms, "data-index": i, "data-region": r.id, text: w.text }),
       );
       const textEl = h("div", { class: "tr-text" });
       words.forEach((w, i) => {
@@ -62,9 +71,9 @@ export class TranscriptView {
         "div",
         { class: "tr-row", testid: `transcript-segment-${r.id}`, "data-id": r.id },
         h("button", { class: "tr-time", title: "Select this segment", text: `${formatMs(start)} → ${formatMs(r.end_ms ?? start)}` }),
-        textEl,
+        h("div", { class: "tr-main" }, textEl),
       );
-      return { region: r, el, words, starts: wt.map((w) => w.startMs) };
+      return { region: r, el, words, starts: wt.map((w) => w.start_ms) };
     });
     this.list.append(...this.rows.map((r) => r.el));
     this.list.onclick = (e) => this.onClick(e);
@@ -83,15 +92,50 @@ export class TranscriptView {
       return;
     }
     if (t.classList.contains("tr-word")) {
+      this.words.selected = { id, index: Number(t.dataset.index) };
       this.wb.clock.seek(Number(t.dataset.start));
-    } else {
+      if (this.wb.selection?.id !== id) this.wb.select({ layer: this.layer, id }, "click");
+      else this.markSelected();
+    } else if (!t.closest(".tr-wordbar, .tr-word-edit")) {
       this.wb.select({ layer: this.layer, id }, "click");
     }
   }
 
+  private onDoubleClick(e: MouseEvent): void {
+    const t = e.target as HTMLElement;
+    if (!t.classList.contains("tr-word") || !this.layer?.editable) return;
+    this.startEdit({ id: t.dataset.region as string, index: Number(t.dataset.index) });
+  }
+
+  /** Edit a word in place (double click, or the word-edit key on the picked word). */
+  startEdit(ref: WordRef): void {
+    const row = this.rows.find((r) => r.region.id === ref.id);
+    const span = row?.words[ref.index];
+    if (span) this.words.editInPlace(span, ref);
+  }
+
+  /** A word action from the keyboard (edit, split, merge); true when it was one. */
+  runAction(action: string): boolean {
+    const t = this.words.target();
+    if (!t || t.r.track !== this.track.name) return false;
+    return this.words.run(action, (ref) => this.startEdit(ref));
+  }
+
   private markSelected(): void {
     const id = this.wb.selection?.id;
-    for (const r of this.rows) r.el.classList.toggle("selected", r.region.id === id);
+    if (this.words.selected && this.words.selected.id !== id) this.words.selected = null;
+    const picked = this.words.selected;
+    for (const r of this.list.querySelectorAll<HTMLElement>(".tr-row.selected")) this.paintRow(r, false, null);
+    const row = id ? this.rows.find((r) => r.region.id === id) : undefined;
+    if (row) this.paintRow(row.el, true, picked?.index ?? null, row.region);
+  }
+
+  private paintRow(el: HTMLElement, on: boolean, picked: number | null, region?: Region): void {
+    el.classList.toggle("selected", on);
+    el.querySelectorAll<HTMLElement>(".tr-word").forEach((w, i) => w.classList.toggle("word-selected", i === picked));
+    const main = el.querySelector(".tr-main") as HTMLElement;
+    main.querySelector(".tr-wordbar")?.remove();
+    if (on && region && this.layer) main.append(this.words.wordBar(region, this.layer.editable));
   }
 
   private highlight(ms: number): void {
@@ -173,10 +217,11 @@ export class TextPane {
       const top = cover[cover.length - 1];
       const track = this.spanTracks.find((t) => t.name === top.track) as Track;
       const mark = h("mark", {
-        class: `span${this.wb.selection?.id === top.id ? " selected" : ""}`,
+        class: `span${isRedact(track) ? " redact" : ""}${this.wb.selection?.id === top.id ? " selected" : ""}`,
         testid: `span-${top.id}`,
         "data-id": top.id,
-        title: cover.map((c) => c.label ?? "").join(", "),
+        "data-reason": isRedact(track) ? top.label ?? "" : undefined,
+        title: cover.map((c) => redactionText(this.spanTracks.find((t) => t.name === c.track), c.label)).join(", "),
         style: `background:${labelColor(track, top.label)}55;border-bottom:2px solid ${labelColor(track, top.label)}`,
         text: piece,
       });

@@ -69,6 +69,13 @@ export function clockPlayerAdapter(wb: Workbench, offsetMs: number): PlayerAdapt
   };
 }
 
+/** Where a stream's overview sits in the row, in % of the item: from its offset, for its share of the duration. */
+export function overviewBox(offsetMs: number, assetMs: number, totalMs: number): { leftPct: number; widthPct: number } {
+  const total = Math.max(1, totalMs);
+  const leftPct = Math.min(100, Math.max(0, (offsetMs / total) * 100));
+  return { leftPct, widthPct: Math.min(100 - leftPct, (assetMs / total) * 100) };
+}
+
 /** The sample rate the server probed for the asset's audio, when it says. */
 function probedSampleRate(asset: Asset): number | null {
   const streams = asset.meta?.streams ?? [];
@@ -187,11 +194,9 @@ export class WaveformView {
    * its playhead no longer matches the clock.
    */
   private placeOverview(peaks: PeaksInstance): void {
-    const total = Math.max(1, this.wb.clock.durationMs);
-    const assetMs = peaks.getWaveformData().duration * 1000;
-    const left = Math.min(100, Math.max(0, (this.src.offsetMs / total) * 100));
-    this.overviewEl.style.marginLeft = `${left}%`;
-    this.overviewEl.style.width = `${Math.min(100 - left, (assetMs / total) * 100)}%`;
+    const box = overviewBox(this.src.offsetMs, peaks.getWaveformData().duration * 1000, this.wb.clock.durationMs);
+    this.overviewEl.style.marginLeft = `${box.leftPct}%`;
+    this.overviewEl.style.width = `${box.widthPct}%`;
     let width = -1;
     new ResizeObserver(() => {
       const w = this.overviewEl.clientWidth;

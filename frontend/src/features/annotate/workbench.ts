@@ -1,6 +1,7 @@
 import type { Conflict } from "../../api/types";
 import type { Clock } from "../../timeline/clock";
 import type { RegionStore } from "../../timeline/commands";
+import { drawnKind, type DrawnKind } from "../../timeline/drawnkind";
 import { Emitter } from "../../timeline/emitter";
 import type { FrameIndex } from "../../timeline/frames";
 import { LaneIndex } from "../../timeline/laneindex";
@@ -72,6 +73,8 @@ export class Workbench {
   active: { track: string; label: string | undefined } | null = null;
   lanes: Lane[] = [];
   frames: FrameIndex | null = null;
+  /** The role of the item's video stream, when it has one (lanes on it snap to its frames). */
+  videoRole: string | null = null;
   shotBoundaries: number[] = [];
   conflicts: Conflict[] = [];
   markIn: number | null = null;
@@ -84,6 +87,8 @@ export class Workbench {
     readonly viewport: Viewport,
     readonly store: RegionStore,
     readonly schema: Schema,
+    /** Stream role → stream kind of the item (what a redact track is drawn as follows from it). */
+    readonly streamKinds: ReadonlyMap<string, string> = new Map(),
   ) {
     store.on("change", () => {
       if (this.selection && this.selection.layer.editable && !store.get(this.selection.id)) this.select(null);
@@ -123,6 +128,11 @@ export class Workbench {
   /** Is this selection the given region of the given layer? */
   isSelected(layer: Layer, id: string): boolean {
     return this.selection !== null && this.selection.layer.key === layer.key && this.selection.id === id;
+  }
+
+  /** The kind the editor draws a track as (a redact track takes its stream's shape). */
+  kindOf(track: Track): DrawnKind {
+    return drawnKind(track, this.streamKinds);
   }
 
   track(name: string): Track | undefined {
@@ -168,6 +178,15 @@ export class Workbench {
     return snapTime(ms, targets, this.viewport.msPerPx, this.snapPx).timeMs;
   }
 
+  /**
+   * The frame index a track's regions snap to: the video's, when the track is on the video stream
+   * (or names no stream on an item with video); null for tracks on audio or text streams.
+   */
+  framesFor(track: Track): FrameIndex | null {
+    if (!this.frames || this.videoRole === null) return null;
+    return !track.stream || track.stream === this.videoRole ? this.frames : null;
+  }
+
   /** Move the playhead by n frames (by the frame index; 40 ms steps without video). */
   stepFrames(n: number): void {
     if (this.frames) this.clock.seek(this.frames.step(this.clock.timeMs, n));
@@ -198,6 +217,15 @@ export class Workbench {
     this.markIn = null;
     this.relationFrom = null;
     this.events.emit("readonly", { readOnly: true, reason });
+    this.events.emit("select", { selection: this.selection });
+    this.events.emit("redraw", null);
+  }
+
+  /** Editable again: the author reopened the submitted annotation and the server agreed. */
+  setEditable(): void {
+    this.readOnly = false;
+    this.store.readOnly = false;
+    this.events.emit("readonly", { readOnly: false, reason: "" });
     this.events.emit("select", { selection: this.selection });
     this.events.emit("redraw", null);
   }

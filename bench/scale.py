@@ -1,0 +1,233 @@
+"""Speed at a million tasks: next task, the filtered task list, project detail, a 100,000-item import.
+
+Creates a scratch database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/tandem_scale_bench),
+generates a project of ``--tasks`` tasks with three annotations each inside PostgreSQL
+(``bench/scale_data.py``), drives the API in-process through Django's test client (server time
+without network) and prints one table with each target and whether it was met.
+
+Run: .venv/bin/python bench/scale.py [--tasks 1000000] [--import-items 100000] [--reuse]
+(``--reuse`` keeps the database of the last run with the same ``--tasks``, skipping the build.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem_scale_bench")
+ANNOTATORS = 200
+SCHEMA = {"tracks": [{"name": "speech", "kind": "segment", "labels": [{"value": "speech"}, {"value": "music"}]}]}
+
+
+def _recreate_database() -> None:
+    import psycopg
+
+    name = BENCH_DB.rsplit("/", 1)[1]
+    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class Clock:
+    """Wall and CPU milliseconds of each timed call. CPU is this process's (the server's Python):
+    other load on the machine stretches the wall figure, much less the CPU one."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def time(self, call: Callable[[], Any]) -> Any:
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = call()
+        self.wall.append((time.perf_counter() - t0) * 1000)
+        self.cpu.append((time.process_time() - c0) * 1000)
+        return out
+
+    def summary(self, skip: int) -> tuple[float, float, float]:
+        """p50 and p95 wall, p50 CPU, leaving out the first ``skip`` calls (cold caches)."""
+        wall, cpu = sorted(self.wall[skip:]), sorted(self.cpu[skip:])
+        return wall[len(wall) // 2], wall[min(len(wall) - 1, int(len(wall) * 0.95))], cpu[len(cpu) // 2]
+
+
+def _build(n_tasks: int) -> dict[str, Any]:
+    from django.contrib.auth.models import User
+
+    from annotation.models import Task
+    from annotation.services.imports import project_import
+    from annotation.services.projects import member_set, project_create
+    from bench.scale_data import generate
+
+    manager = User.objects.create_user("bench-manager", password="x", is_staff=True)
+    annotators = User.objects.bulk_create([User(username=f"ann{i:03d}") for i in range(ANNOTATORS)])
+    project = project_create(user=manager, name=f"scale {n_tasks}", schema=SCHEMA, overlap=3)
+    for user in annotators:
+        member_set(project=project, user=manager, member=user, role="annotator")
+    first = project_import(project=project, user=manager, uploads={},
+                           records=[{"duration_ms": 60_000, "streams": [{"role": "t", "text": "hello"}]}])
+    asset_id = Task.objects.get(pk=first["task_ids"][0]).item.streams.get().asset_id
+    t0 = time.perf_counter()
+    steps = generate(project_id=project.pk, dataset_id=project.dataset_id, asset_id=asset_id,
+                     annotator_ids=[u.pk for u in annotators], n=n_tasks - 1, manager_id=manager.pk)
+    steps["total"] = time.perf_counter() - t0
+    return {"project": project.pk, "asset": asset_id, "build_s": steps}
+
+
+def _measure(project_id: int, asset_id: int, import_items: int) -> list[tuple[str, float, float, float, float, str]]:
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    from annotation.models import Project, Task
+    from annotation.services.projects import member_set, project_create
+    from bench.scale_data import REGIONS
+    from qa.models import TaskAgreement
+
+    manager = User.objects.get(username="bench-manager")
+    # A new annotator each run: one who skipped the tasks of earlier runs would walk past them all.
+    newcomer = User.objects.create_user(f"bench-newcomer-{time.time():.0f}", password="x")
+    member_set(project=Project.objects.get(pk=project_id), user=manager, member=newcomer, role="annotator")
+    admin, ann = APIClient(), APIClient()
+    admin.force_authenticate(manager)
+    ann.force_authenticate(newcomer)
+    rows: list[tuple[str, float, float, float, float, str]] = []
+
+    # Next task: each call takes a fresh task; the held one is skipped (untimed) before the next call.
+    clock = Clock()
+    for _ in range(300):
+        got = clock.time(lambda: ann.post(f"/api/projects/{project_id}/next/"))
+        assert got.status_code == 200, got.content
+        ann.post(f"/api/tasks/{got.json()['task']['id']}/skip/")
+    rows.append(("next task", *clock.summary(20), 20, "ms"))
+
+    # Filtered task list: status + annotator + agreement range, a different annotator and range each time.
+    queries = []
+    for i in range(200):
+        low = (i % 7) / 10
+        queries.append(f"/api/projects/{project_id}/tasks/?status={('complete', 'review', 'gold')[i % 3]}"
+                       f"&annotator=ann{(i * 37) % ANNOTATORS:03d}&agreement_gte={low}&agreement_lt={low + 0.3}")
+    clock = Clock()
+    for url in queries:
+        response = clock.time(partial(admin.get, url))
+        assert response.status_code == 200, response.content
+    rows.append(("task list filtered, page number + count", *clock.summary(10), 100, "ms"))
+
+    # The same queries as keyset pages (no count): the first page, then each one's next page.
+    clock, next_urls = Clock(), []
+    for url in queries:
+        response = clock.time(partial(admin.get, url + "&cursor="))
+        assert response.status_code == 200, response.content
+        next_urls.append(response.json()["next"])
+    rows.append(("task list filtered, cursor first page", *clock.summary(10), 100, "ms"))
+    clock = Clock()
+    for url in filter(None, next_urls):
+        response = clock.time(partial(admin.get, url))
+        assert response.status_code == 200, response.content
+    rows.append(("task list filtered, cursor next page", *clock.summary(10), 100, "ms"))
+
+    # Deep in the unfiltered list: page 2,000 against a cursor 100,000 tasks in.
+    first_id = Task.objects.filter(project_id=project_id).order_by("id").values_list("id", flat=True)[0]
+    clock = Clock()
+    for _ in range(30):
+        response = clock.time(lambda: admin.get(f"/api/projects/{project_id}/tasks/?page=2000"))
+        assert response.status_code == 200, response.content
+    rows.append(("task list unfiltered, page=2000 + count", *clock.summary(5), 100, "ms"))
+    # The cursor is opaque to clients; the bench writes one (DRF's format) to start 100,000 ids in.
+    deep = base64.b64encode(f"p={first_id + 100_000}".encode()).decode()
+    clock = Clock()
+    for _ in range(30):
+        response = clock.time(lambda: admin.get(f"/api/projects/{project_id}/tasks/", {"cursor": deep}))
+        assert response.status_code == 200 and len(response.json()["results"]) == 50, response.content
+    rows.append(("task list unfiltered, cursor 100,000 in", *clock.summary(5), 100, "ms"))
+
+    clock = Clock()
+    for _ in range(300):
+        clock.time(lambda: admin.get(f"/api/projects/{project_id}/"))
+    rows.append(("project detail + counts", *clock.summary(20), 50, "ms"))
+
+    # One more submission: the third annotation of an open task, submitted; with Celery eager the
+    # request also computes that task's agreement and routes it (review or gold).
+    regions = json.loads(REGIONS)["regions"]
+    clock = Clock()
+    for _ in range(30):
+        task_id = ann.post(f"/api/projects/{project_id}/next/").json()["task"]["id"]
+        created = ann.post(f"/api/tasks/{task_id}/annotations/", {"result": {"regions": regions}}, format="json")
+        assert created.status_code == 201, created.content
+        url = f"/api/annotations/{created.json()['id']}/submit/"
+        done = clock.time(partial(ann.post, url, {}, format="json"))
+        assert done.status_code == 200, done.content
+    assert TaskAgreement.objects.filter(task__project_id=project_id).count() >= 30
+    rows.append(("submission + that task's agreement", *clock.summary(5), 1000, "ms"))
+
+    if import_items:
+        # Into a project of its own, so the large project stays the same from run to run.
+        project = project_create(user=manager, name=f"import {time.time():.0f}", schema=SCHEMA, overlap=3)
+        first = admin.post(f"/api/projects/{project.pk}/import/", [{"streams": [{"role": "t", "text": "hello"}]}],
+                           format="json")
+        asset_id = Task.objects.get(pk=first.json()["task_ids"][0]).item.streams.get().asset_id
+        items = [{"external_id": f"imp-{i}", "duration_ms": 60_000, "streams": [{"role": "t", "asset": asset_id}]}
+                 for i in range(import_items)]
+        body = json.dumps(items)
+        clock = Clock()
+        response = clock.time(lambda: admin.post(f"/api/projects/{project.pk}/import/", body,
+                                                 content_type="application/json"))
+        assert response.status_code == 201, response.content[:500]
+        wall, cpu = clock.wall[0] / 1000, clock.cpu[0] / 1000
+        rows.append((f"import {import_items:,} items, one request", wall, wall, cpu, 5, "s"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--import-items", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="measure the database the last run built")
+    args = parser.parse_args()
+    if not args.reuse:
+        _recreate_database()
+    os.environ["DATABASE_URL"] = BENCH_DB
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    os.environ.setdefault("TANDEM_VAR_DIR", str(ROOT / "bench" / "out" / "scale"))
+    import django
+
+    django.setup()
+    logging.getLogger("celery").setLevel(logging.WARNING)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from annotation.models import Annotation, Project, Task
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    info: dict[str, Any]
+    if args.reuse:
+        project = Project.objects.get(name=f"scale {args.tasks}")
+        info = {"project": project.pk, "asset": Task.objects.filter(project=project).order_by("id")
+                .values_list("item__streams__asset_id", flat=True).first()}
+    else:
+        info = _build(args.tasks)
+        print("build (s): " + ", ".join(f"{k} {v:.1f}" for k, v in info["build_s"].items()))
+    n_tasks = Task.objects.filter(project_id=info["project"]).count()
+    n_annotations = Annotation.objects.filter(task__project_id=info["project"]).count()
+    print(f"project {info['project']}: {n_tasks:,} tasks, {n_annotations:,} annotations")
+    rows = _measure(info["project"], info["asset"], args.import_items)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'p50':>9}  {'p95':>9}  {'cpu p50':>9}  {'target p95':>10}  result")
+    for name, p50, p95, cpu, target, unit in rows:
+        verdict = "pass" if p95 <= target else f"MISS ({p95 / target:.1f}x)"
+        print(f"{name:<{width}}  {p50:>7.1f}{unit:>2}  {p95:>7.1f}{unit:>2}  {cpu:>7.1f}{unit:>2}  "
+              f"{'≤ ' + str(target) + ' ' + unit:>10}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()

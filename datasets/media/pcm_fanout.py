@@ -1,0 +1,98 @@
+"""Hand each streamed PCM chunk to several consumers, so one decode pass serves them all.
+
+Decoding a long compressed recording costs more than anything computed from its samples, so
+every computation that needs the samples (waveform pyramid, perceptual hash) is a consumer fed
+from the same chunks rather than a reader that decodes the file again. No Django and no PyAV
+here: a consumer sees ``int16[channels, n]`` chunks (see :mod:`datasets.media.pcm`), which are
+reused buffers it must copy from if it keeps anything.
+
+Decoding can run a few chunks ahead in a thread of its own (:func:`read_ahead`): PyAV releases
+the GIL while it demuxes and decodes, and numpy while it reduces and transforms, so on two cores
+the consumers' work hides behind the decoder's instead of adding to it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:  # pcm loads PyAV, which the web process (reading waveforms) never needs
+    from .pcm import PcmInfo
+
+Progress = Callable[[float], None] | None
+
+
+class PcmConsumer(Protocol):
+    """Something computed from every chunk of a stream, in order."""
+
+    def feed(self, chunk: np.ndarray) -> None: ...
+
+
+def feed_all(info: PcmInfo, chunks: Iterable[np.ndarray], consumers: Sequence[PcmConsumer],
+             progress: Progress = None, ahead: bool = False) -> None:
+    """Feed every chunk to every consumer; report progress (0..99, in steps of at least 1 %).
+
+    ``ahead`` decodes in a thread of its own (:func:`read_ahead`), worth its few chunks of memory
+    when the consumers' work is comparable to decoding's.
+    """
+    expected = info.expected_samples or 0
+    last_pct = -1.0
+    for chunk in read_ahead(chunks) if ahead else chunks:
+        for consumer in consumers:
+            consumer.feed(chunk)
+        if progress is not None and expected:
+            pct = min(99.0, 100.0 * info.samples_read / expected)
+            if pct - last_pct >= 1.0:
+                progress(pct)
+                last_pct = pct
+
+
+def read_ahead(chunks: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """The same chunks (as copies, since the reader reuses its buffers), read up to ``depth``
+    chunks ahead by a thread of their own. An error of the reader is raised here, in order; when
+    the caller stops early, the reader stops and closes its file before this returns.
+    """
+    items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                items.put((kind, value), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        source = iter(chunks)
+        try:
+            for chunk in source:
+                if not put("chunk", chunk.copy()):
+                    return
+            put("end", None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put("error", exc)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="pcm-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = items.get()
+            if kind == "chunk":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        reader.join()
