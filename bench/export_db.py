@@ -50,10 +50,10 @@ def _setup(n_tasks: int) -> int:
     task_ids = list(Task.objects.filter(project=project).order_by("id").values_list("id", flat=True))
     rows = [[task_id, manager.pk, "human", "submitted", 2, {"regions": [
         {"id": "a", "track": "speech", "label": "speech", "start_ms": 1000, "end_ms": 4000},
-        {"id": "b", "track": "speech", "label": "music", "start_ms": 5000, "end_ms": 9000}]}, False, now, 0, now, now]
+        {"id": "b", "track": "speech", "label": "music", "start_ms": 5000, "end_ms": 9000}]}, False, now, 0, "", now, now]
         for task_id in task_ids]
     insert_rows(Annotation, ["task_id", "annotator_id", "kind", "status", "version", "result", "automatic",
-                             "submitted_at", "lead_time_ms", "created_at", "updated_at"], rows)
+                             "submitted_at", "lead_time_ms", "review_note", "created_at", "updated_at"], rows)
     return int(project.pk)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,11 @@ _CHUNK_ROWS = 20_000
 _NULL = "\\N"
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk request (a context manager or a decorator).
@@ -29,14 +35,23 @@ def gc_paused() -> Iterator[None]:
     Parsing and checking 100,000 manifest lines allocates millions of dicts and lists that all live
     until the request ends; every allocation threshold crossed makes the collector walk them again,
     which was half the CPU of such an import. Reference counting still frees them as usual.
+    The collector is one per process and a web worker serves requests on several threads, so
+    pauses are counted: the first one in switches it off, the last one out restores what the
+    first one found.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _escaped(text: str) -> str:

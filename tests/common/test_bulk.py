@@ -77,3 +77,34 @@ def test_gc_paused_restores_the_collector_state_it_found() -> None:
         assert not gc.isenabled()  # paused by someone else: left for them to resume
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_on_two_threads_leave_the_collector_on_after_the_last() -> None:
+    import gc
+    import threading
+
+    from common.bulk import gc_paused
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with gc_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with gc_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen.append(gc.isenabled())  # the first request ended, this one still runs
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == [False]
+    assert gc.isenabled()
