@@ -17,23 +17,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import recreate_database  # noqa: E402
+
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem_bench")
-
-
-def _recreate_database() -> None:
-    import psycopg
-
-    name = BENCH_DB.rsplit("/", 1)[1]
-    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=10_000, help="items per import request")
     n_items = parser.parse_args().items
-    _recreate_database()
+    recreate_database(BENCH_DB)
     os.environ["DATABASE_URL"] = BENCH_DB
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
     os.environ.setdefault("TANDEM_VAR_DIR", str(ROOT / "bench" / "out" / "api"))

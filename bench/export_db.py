@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import django_step, recreate_database  # noqa: E402
+
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem_export_bench")
 
 
@@ -83,21 +84,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=100_000)
     args = parser.parse_args()
-    import psycopg
-
-    name = BENCH_DB.rsplit("/", 1)[1]
-    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    recreate_database(BENCH_DB)
     env = {**os.environ, "DATABASE_URL": BENCH_DB, "DJANGO_SETTINGS_MODULE": "tandem.settings",
            "TANDEM_VAR_DIR": str(ROOT / "bench" / "out" / "export_db"), "CELERY_TASK_ALWAYS_EAGER": "0"}
     env.pop("REDIS_URL", None)
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import bench.export_db as b; print(b._setup({args.tasks}))"
-    setup = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    project_id = int(setup.stdout.strip().splitlines()[-1])
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import bench.export_db as b; b._run({project_id})"
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    outcome, seconds, peak, items, regions, size = run.stdout.strip().splitlines()[-1].split("\t")
+    project_id = int(django_step("export_db", f"_setup({args.tasks})", env))
+    last = django_step("export_db", f"_run({project_id})", env)
+    outcome, seconds, peak, items, regions, size = last.split("\t")
     print(f"{'export job (worker task, PostgreSQL → JSON)':<44} {'tasks':>8} {'regions':>9} {'seconds':>8} "
           f"{'peak RSS MB':>12} {'file MB':>8} {'outcome':>10}")
     print(f"{'100,000 tasks × 2 regions' if args.tasks == 100_000 else f'{args.tasks:,} tasks × 2 regions':<44} "

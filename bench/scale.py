@@ -25,18 +25,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import recreate_database  # noqa: E402
+
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tandem_scale_bench")
 ANNOTATORS = 200
 SCHEMA = {"tracks": [{"name": "speech", "kind": "segment", "labels": [{"value": "speech"}, {"value": "music"}]}]}
-
-
-def _recreate_database() -> None:
-    import psycopg
-
-    name = BENCH_DB.rsplit("/", 1)[1]
-    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 class Clock:
@@ -193,7 +186,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the database the last run built")
     args = parser.parse_args()
     if not args.reuse:
-        _recreate_database()
+        recreate_database(BENCH_DB)
     os.environ["DATABASE_URL"] = BENCH_DB
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
