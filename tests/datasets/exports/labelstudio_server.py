@@ -16,7 +16,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 LS_BIN = ROOT / ".venv-ls" / "bin" / "label-studio"
@@ -70,6 +75,26 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@contextmanager
+def running(base: Path, healthy_within_s: float = 240.0) -> Iterator[tuple[httpx.Client, Path]]:
+    """A Label Studio started from a copy of the migrated template under ``base``, for a test module:
+    (API client with the admin token, its local-files document root)."""
+    if not TEMPLATE.is_dir():
+        pytest.fail("Label Studio is not set up: run `make venv-ls` (installs .venv-ls and its template)")
+    data, root = base / "data", base / "root"
+    shutil.copytree(TEMPLATE, data)
+    root.mkdir()
+    port = free_port()
+    proc = start(data, port, root, base / "server.log")
+    try:
+        wait_healthy(proc, port, healthy_within_s)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                          headers={"Authorization": f"Token {TOKEN}"}) as client:
+            yield client, root
+    finally:
+        stop(proc)
 
 
 def make_template(target: Path) -> None:

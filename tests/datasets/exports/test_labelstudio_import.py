@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import wave
 import zipfile
 from collections.abc import Iterator
@@ -25,27 +24,12 @@ from conftest import SCHEMA, make_records
 from datasets.exports import FORMATS
 from datasets.exports.labelstudio import regions_of
 
-HEALTHY_WITHIN_S = 240.0
-
 
 @pytest.fixture(scope="module")
 def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, Path]]:
     """A Label Studio started from the migrated template; (API client, local-files document root)."""
-    if not ls.TEMPLATE.is_dir():
-        pytest.fail("Label Studio is not set up: run `make venv-ls` (installs .venv-ls and its template)")
-    base = tmp_path_factory.mktemp("label-studio")
-    data, root = base / "data", base / "root"
-    shutil.copytree(ls.TEMPLATE, data)
-    root.mkdir()
-    port = ls.free_port()
-    proc = ls.start(data, port, root, base / "server.log")
-    try:
-        ls.wait_healthy(proc, port, HEALTHY_WITHIN_S)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                          headers={"Authorization": f"Token {ls.TOKEN}"}) as client:
-            yield client, root
-    finally:
-        ls.stop(proc)
+    with ls.running(tmp_path_factory.mktemp("label-studio")) as started:
+        yield started
 
 
 def _ok(response: httpx.Response, status: int) -> Any:

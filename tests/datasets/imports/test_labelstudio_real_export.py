@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +24,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from annotation.models import Annotation, Project, Task
 from annotation.services.imports import project_import
 from tests.datasets.exports import labelstudio_server as ls
-
-HEALTHY_WITHIN_S = 240.0
 
 CONFIG = """<View>
   <Audio name="audio" value="$audio"/>
@@ -63,21 +60,8 @@ RESULT: list[dict[str, Any]] = [
 @pytest.fixture(scope="module")
 def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """A Label Studio started from the migrated template; its API client."""
-    if not ls.TEMPLATE.is_dir():
-        pytest.fail("Label Studio is not set up: run `make venv-ls` (installs .venv-ls and its template)")
-    base = tmp_path_factory.mktemp("label-studio-import")
-    data, root = base / "data", base / "root"
-    shutil.copytree(ls.TEMPLATE, data)
-    root.mkdir()
-    port = ls.free_port()
-    proc = ls.start(data, port, root, base / "server.log")
-    try:
-        ls.wait_healthy(proc, port, HEALTHY_WITHIN_S)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                          headers={"Authorization": f"Token {ls.TOKEN}"}) as client:
-            yield client
-    finally:
-        ls.stop(proc)
+    with ls.running(tmp_path_factory.mktemp("label-studio-import")) as (client, _root):
+        yield client
 
 
 def _ok(response: httpx.Response, status: int) -> Any:
