@@ -16,27 +16,11 @@ from typing import Any
 import pytest
 
 from annotation.models import Prediction, Task
-from datasets.tasks import process_asset
 from tests.datasets.worker.conftest import ffmpeg
 from tests.e2e.conftest import login
+from tests.e2e.test_editor import media_task  # noqa: F401  (shared fixture: video.mp4 + transcript.txt)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def media_task(project: Any, import_files: Any, tmp_path: Path) -> Any:
-    """video.mp4 (6 s) and its transcript: one item, known by its media file name only."""
-    video = tmp_path / "video.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=6", "-f", "lavfi", "-i",
-           "sine=frequency=440:duration=6", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-           "-g", "25", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(video))
-    transcript = tmp_path / "transcript.txt"
-    transcript.write_text("Alice met Bob in Paris.", encoding="utf-8")
-    task, assets = import_files(project, [video, transcript])
-    for asset in assets:
-        if asset.status == "pending":
-            assert process_asset(asset.pk) == "ready"
-    return task
 
 
 def _eaf(folder: Path) -> Path:
@@ -90,7 +74,7 @@ def _hits(page: Any, lane: str) -> list[str]:
 
 
 def test_elan_and_praat_files_import_on_the_page_and_show_on_the_timeline(
-        page: Any, project: Any, media_task: Any, manager: Any, annotator_a: Any, tmp_path: Path) -> None:
+        page: Any, project: Any, media_task: Any, manager: Any, annotator_a: Any, tmp_path: Path) -> None:  # noqa: F811
     login(page, "manager")
     # the page suggests nothing for these tier names (no track is called so): the manager maps them
     _import_on_the_page(page, project, _eaf(tmp_path), {
