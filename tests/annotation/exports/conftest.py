@@ -17,14 +17,12 @@ import av
 import numpy as np
 import pytest
 from django.contrib.auth.models import User
-from export_helpers import FPS, TEXT, VIDEO_H, VIDEO_W, prediction_regions, regions
+from export_helpers import FPS, TEXT, VIDEO_H, VIDEO_W, prediction_regions, ready_asset, regions
 
 from annotation.models import Annotation, Prediction, Project, Task
 from annotation.services.imports import project_import
 from annotation.services.projects import member_set
-from datasets.media import probe
 from datasets.models import Asset
-from datasets.services.assets import asset_create_from_file
 
 
 @pytest.fixture(scope="session")
@@ -62,24 +60,14 @@ class Labeled:
     gold_regions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def _asset(project: Project, path: Path, user: User) -> Asset:
-    with open(path, "rb") as fh:
-        asset = asset_create_from_file(dataset=project.dataset, fileobj=fh, name=path.name, user=user, queue=False)
-    asset.meta = probe(str(path))
-    asset.kind = asset.meta["kind"]
-    asset.status = "ready"
-    asset.save()
-    return asset
-
-
 @pytest.fixture
 def labeled(project: Project, manager: User, annotator_a: User, annotator_b: User,
             media_files: dict[str, Path]) -> Labeled:
     """Items: clip-0 (gold, agreement 0.9), clip-1 (review, 0.4, no gold), clip-2 (open, unlabeled)."""
     annotator_c = User.objects.create_user(username="annotator_c", password="annotator_c-pass-123")
     member_set(project=project, user=manager, member=annotator_c, role="annotator")
-    video = _asset(project, media_files["video"], manager)
-    audio = _asset(project, media_files["audio"], manager)
+    video = ready_asset(project, media_files["video"], manager)
+    audio = ready_asset(project, media_files["audio"], manager)
     records = [{"external_id": f"clip-{i}", "duration_ms": 6000, "provenance": {"kind": "captured"},
                 "metadata": {"n": i},
                 "streams": [{"role": "video", "asset": video.pk}, {"role": "audio", "asset": audio.pk, "offset_ms": 120},

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from django.contrib.auth.models import User
+
+from annotation.models import Project
+from datasets.media import probe
+from datasets.models import Asset
+from datasets.services.assets import asset_create_from_file
 
 VIDEO_W, VIDEO_H, FPS = 320, 240, 25
 TEXT = "Alice met Bob in Paris."
@@ -40,3 +48,13 @@ def download(client: Any, job_id: int) -> bytes:
     assert response.status_code == 200, response.content
     return b"".join(response.streaming_content)
 
+
+def ready_asset(project: Project, path: Path, user: User) -> Asset:
+    """A stored, probed asset marked ready without the media worker (exports read only its file and probe)."""
+    with open(path, "rb") as fh:
+        asset = asset_create_from_file(dataset=project.dataset, fileobj=fh, name=path.name, user=user, queue=False)
+    asset.meta = probe(str(path))
+    asset.kind = asset.meta["kind"]
+    asset.status = "ready"
+    asset.save()
+    return asset

@@ -16,15 +16,13 @@ import orjson
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
-from export_helpers import download
+from export_helpers import download, ready_asset
 
 from annotation.models import Annotation, Job, Project, Task
 from annotation.services.imports import project_import
 from annotation.services.projects import project_create
-from datasets.media import probe
 from datasets.media.redact import MASK_CHAR
 from datasets.models import Asset
-from datasets.services.assets import asset_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -79,20 +77,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"video": video, "audio": audio}
 
 
-def _asset(project: Project, path: Path, user: User) -> Asset:
-    with open(path, "rb") as fh:
-        asset = asset_create_from_file(dataset=project.dataset, fileobj=fh, name=path.name, user=user, queue=False)
-    asset.meta = probe(str(path))
-    asset.kind = asset.meta["kind"]
-    asset.status = "ready"
-    asset.save()
-    return asset
-
-
 @pytest.fixture
 def redact_project(manager: User, files: dict[str, Path]) -> tuple[Project, Task, list[Asset]]:
     project = project_create(user=manager, name="Private interviews", schema=SCHEMA, overlap=1)
-    video, audio = _asset(project, files["video"], manager), _asset(project, files["audio"], manager)
+    video, audio = ready_asset(project, files["video"], manager), ready_asset(project, files["audio"], manager)
     records = [{"external_id": "talk-1", "duration_ms": 2000,
                 "streams": [{"role": "video", "asset": video.pk}, {"role": "audio", "asset": audio.pk,
                                                                     "offset_ms": AUDIO_OFFSET},
