@@ -1,11 +1,12 @@
 """Memory at rest of the embedded default (`make run`): one web worker, the Celery worker, the whole.
 
-Starts ``scripts/serve.sh`` (gunicorn with two workers, a Celery worker of two processes with
-beat embedded) on a fresh SQLite database and filesystem broker in a scratch folder, with the demo
+Starts ``scripts/serve.sh`` (gunicorn with one worker of eight threads, a Celery worker that
+grows to two pool processes while there is work and keeps one at rest, beat as a thread of its
+main process) on a fresh SQLite database and filesystem broker in a scratch folder, with the demo
 project (``manage.py demo_setup``, whose media the worker processes). Measures each process's RSS
 and PSS (``/proc/PID/smaps_rollup``; PSS shares pages between forked processes fairly, so the PSS
-sum is what the machine really spends) after start-up, then again after one request to each main
-page and API, twice over so both web workers have served each one. Prints one table.
+sum is what the machine really spends) at rest (the demo media processed and the pool back to one
+process), then again after one request to each main page and API, twice over. Prints one table.
 
 Run: .venv/bin/python bench/memory.py   (MEMORY_PORT to pick the port; 8765 by default)
 """
@@ -55,7 +56,7 @@ def _cmdline(pid: int) -> str:
 
 def _processes(serve: int) -> dict[str, list[int]]:
     """The embedded default's processes by role: gunicorn master/workers, celery main/pool/beat."""
-    roles: dict[str, list[int]] = {"web master": [], "web worker": [], "celery main": [], "pool + beat": []}
+    roles: dict[str, list[int]] = {"web master": [], "web worker": [], "celery main": [], "celery pool": []}
     pids = _children(serve)
     for pid in pids:
         cmd = _cmdline(pid)
@@ -63,20 +64,30 @@ def _processes(serve: int) -> dict[str, list[int]]:
         if "gunicorn" in cmd:
             roles["web worker" if "gunicorn" in _cmdline(parent) else "web master"].append(pid)
         elif "celery" in cmd or "celeryd" in cmd:
-            # beat, embedded (-B), is a child of the main process like the pool's, with the same command line
-            roles["celery main" if parent == serve else "pool + beat"].append(pid)
+            roles["celery main" if parent == serve else "celery pool"].append(pid)
     return roles
 
 
-def _measure(serve: int) -> dict[str, tuple[int, int, int]]:
-    """Per role: (number of processes, RSS MB of the largest, PSS MB summed)."""
+def _measure(serve: int) -> dict[str, tuple[int, int, int, int]]:
+    """Per role: (number of processes, RSS MB of the largest, RSS MB summed, PSS MB summed)."""
     roles = _processes(serve)
-    out: dict[str, tuple[int, int, int]] = {}
+    out: dict[str, tuple[int, int, int, int]] = {}
     for role, pids in roles.items():
         rss = [_kb(p, "Rss") for p in pids]
         pss = [_kb(p, "Pss") for p in pids]
-        out[role] = (len(pids), max(rss, default=0) // 1024, sum(pss) // 1024)
+        out[role] = (len(pids), max(rss, default=0) // 1024, sum(rss) // 1024, sum(pss) // 1024)
     return out
+
+
+def _at_rest(serve: int, seconds: float) -> None:
+    """Waits until the demo media is processed and the pool has shrunk back to one process."""
+    deadline = time.monotonic() + seconds
+    time.sleep(10)
+    while time.monotonic() < deadline:
+        if len(_processes(serve)["celery pool"]) <= 1:
+            return
+        time.sleep(1)
+    raise SystemExit("the worker's pool did not come back to one process at rest")
 
 
 def _wait(predicate: object, seconds: float, what: str) -> None:
@@ -149,7 +160,7 @@ def main() -> None:
                              start_new_session=True)
     try:
         _wait(lambda: httpx.get(f"{BASE}/login/", timeout=2).status_code == 200, 120, "the web server")
-        time.sleep(20)  # the worker picks up and processes the demo media; then everything is at rest
+        _at_rest(serve.pid, 180)
         at_start = _measure(serve.pid)
         with httpx.Client(base_url=BASE, timeout=60, follow_redirects=False) as client:
             _login(client, "admin", password.group(1))
@@ -165,16 +176,15 @@ def main() -> None:
             serve.wait()
             print("serve.sh did not stop within 60 s of SIGTERM; killed", file=sys.stderr)
     print("requests:", ", ".join(sorted(set(visited))))
-    print(f"{'process':<14} {'n':>2} {'RSS max, start':>15} {'RSS max, after':>15} {'PSS sum, after':>15}")
+    print(f"{'process':<14} {'n':>2} {'RSS max, at rest':>17} {'RSS max, after':>15} {'RSS sum, after':>15}"
+          f" {'PSS sum, after':>15}")
     for role in at_start:
-        n, rss0, _ = at_start[role]
-        _, rss1, pss1 = after[role]
-        print(f"{role:<14} {n:>2} {rss0:>12} MB {rss1:>12} MB {pss1:>12} MB")
-    total_rss = sum(after[r][1] * after[r][0] for r in after)
-    total_pss = sum(after[r][2] for r in after)
-    print(f"{'whole':<14} {sum(v[0] for v in after.values()):>2} {'':>15} {total_rss:>12} MB {total_pss:>12} MB"
-          "  (RSS: largest of each role times its count)")
+        n, rss0, _, _ = at_start[role]
+        _, rss1, rss_sum, pss1 = after[role]
+        print(f"{role:<14} {n:>2} {rss0:>14} MB {rss1:>12} MB {rss_sum:>12} MB {pss1:>12} MB")
+    print(f"{'whole':<14} {sum(v[0] for v in after.values()):>2} {'':>17} {'':>15}"
+          f" {sum(v[2] for v in after.values()):>12} MB {sum(v[3] for v in after.values()):>12} MB")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -7,11 +7,14 @@ import os
 from celery import Celery
 from celery.signals import worker_ready, worker_shutting_down
 
+from common import beat_thread
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
 
 app = Celery("tandem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+beat_thread.install(app)
 
 
 @worker_shutting_down.connect

@@ -222,7 +222,7 @@ CELERY_TASK_ROUTES = {
     "qa.tasks.*": {"queue": "media"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "media"
-# The reaper (common/jobs.py) runs on beat, embedded in the media worker (`worker -B`), at least
+# The reaper (common/jobs.py) runs on beat (its own service, or a thread of the worker: `--beat-thread`), at least
 # twice per stale period, so a dead worker's job is sent again within TANDEM_JOB_STALE_SECONDS + 60 s.
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "common.tasks.reap_stale_jobs",
