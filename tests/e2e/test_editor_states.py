@@ -179,3 +179,26 @@ def test_question_mark_shows_every_key_from_the_keymap(page: Any, project: Any, 
     assert "Hotkeys taken" not in page.get_by_test_id("status").inner_text()
     page.keyboard.press("Escape")
     overlay.wait_for(state="hidden")
+
+
+def test_a_reviewer_who_does_not_hold_the_task_sees_it_view_only_with_the_reason(page: Any, media_task: Any,  # noqa: F811
+                                                                                 reviewer: Any) -> None:
+    login(page, "reviewer")
+    puts = _puts(page)
+    page.goto(f"/tasks/{media_task.pk}/annotate/")
+    page.wait_for_selector("#tandem-editor[data-ready='true']", timeout=30_000)
+    banner = page.get_by_test_id("view-only-banner")
+    banner.wait_for(timeout=15_000)
+    assert banner.inner_text().startswith("View only: You hold no assignment on this task")
+    assert banner.get_by_role("link").get_attribute("href") == f"/projects/{media_task.project_id}/"
+    assert page.get_by_test_id("submit").is_disabled() and page.get_by_test_id("skip").is_disabled()
+    assert page.get_by_test_id("save-status").inner_text() == "View only"
+
+    page.locator("body").click(position={"x": 5, "y": 880})
+    page.evaluate("window.tandemEditor.clock.seek(1000)")
+    page.keyboard.press(".")
+    page.wait_for_timeout(2500)  # longer than the autosave debounce
+    assert page.get_by_test_id("status").inner_text() == "View only: you do not hold this task"
+    assert page.evaluate("window.tandemEditor.result.regions.length") == 0
+    assert puts == []
+    assert not Annotation.objects.filter(task=media_task).exists()

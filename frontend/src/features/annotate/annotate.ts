@@ -15,7 +15,17 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
   const task = await api.task(boot.taskId);
   const project = await api.project(boot.projectId ?? task.project);
   const mine = (await api.annotations(task.id)).find((a) => a.annotator?.id === boot.user.id && a.kind !== "gold");
-  const annotation: Annotation = mine ?? (await api.createAnnotation(task.id, { regions: [] }));
+  // Someone who does not hold the task (a reviewer, a manager, an annotator whose slot went to
+  // another) still sees it: media, suggestions and the reason, with every tool off.
+  let refusal: string | null = null;
+  const annotation: Annotation =
+    mine ??
+    (await api.createAnnotation(task.id, { regions: [] }).catch((e: unknown) => {
+      if (!(e instanceof ApiError) || (e.status !== 403 && e.status !== 409)) throw e;
+      refusal = e.detail;
+      const nobody = { id: boot.user.id, username: boot.user.username };
+      return { id: 0, task: task.id, annotator: nobody, kind: "human", status: "view", version: 0, result: { regions: [] }, updated_at: "" };
+    }));
   const predictions = await api.predictions(task.id).catch(() => []);
   const suggestions = new Suggestions(predictions);
 
@@ -177,7 +187,20 @@ export async function mountAnnotate(root: HTMLElement, api: ApiClient, boot: Boo
     clear(shell.bannerSlot);
     shell.wb.status(`Reopened: a draft again (version ${a.version})`);
   };
-  if (annotation.status === "submitted") readOnly(annotation.version);
+  /** Not this user's to label: shown with every tool off, the server's reason, and a way on. */
+  const viewOnly = (reason: string): void => {
+    saver.close("View only");
+    shell.wb.setReadOnly(reason, "View only: you do not hold this task");
+    root.classList.add("read-only");
+    submitBtn.disabled = true;
+    skipBtn.disabled = true;
+    saveStatus.textContent = "View only";
+    const banner = h("div", { class: "readonly-banner", testid: "view-only-banner", role: "status" }, h("strong", { text: "View only: " }), reason, " ");
+    banner.append(h("a", { href: `/projects/${project.id}/`, text: "Back to the project" }));
+    shell.bannerSlot.append(banner);
+  };
+  if (refusal !== null) viewOnly(refusal);
+  else if (annotation.status === "submitted") readOnly(annotation.version);
   // A reviewer sent this task back: their note stays in view while it is a draft again.
   const reviewNote = (annotation as Annotation & { review_note?: string }).review_note;
   if (annotation.status === "draft" && reviewNote) {

@@ -227,7 +227,7 @@ export class Shell {
     const c = this.clock;
     const label = parseLabelAction(a);
     if (this.wb.readOnly && (label || Shell.EDITS.has(a))) {
-      this.wb.status("This annotation is submitted: it is read-only");
+      this.wb.status(this.wb.readOnlyNote);
       return;
     }
     if (label) {

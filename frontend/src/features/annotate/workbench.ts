@@ -70,6 +70,8 @@ export class Workbench {
   followMode: FollowMode = "scroll";
   /** A submitted annotation: shown, never changed. */
   readOnly = false;
+  /** What an edit attempt is told while read-only. */
+  readOnlyNote = "";
   active: { track: string; label: string | undefined } | null = null;
   lanes: Lane[] = [];
   frames: FrameIndex | null = null;
@@ -211,8 +213,9 @@ export class Workbench {
   }
 
   /** Make the editable layers read-only (submitted) for good; views redraw without edit affordances. */
-  setReadOnly(reason: string): void {
+  setReadOnly(reason: string, note = "This annotation is submitted: it is read-only"): void {
     this.readOnly = true;
+    this.readOnlyNote = note;
     this.store.readOnly = true;
     this.markIn = null;
     this.relationFrom = null;
