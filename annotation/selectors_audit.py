@@ -35,7 +35,8 @@ def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 # Every annotation the audit reads, expanded into its regions in one pass: the label source of each
 # task (its gold, else its submitted human work) and all submitted human work (per annotator). An
-# annotation without regions still gives one row (n IS NULL), so it is counted.
+# annotation without regions (an empty list, or no `regions` key: `{}`) still gives one row (n IS
+# NULL), so it is counted, as a release's audit counts it.
 _REGIONS = """
 WITH reg AS MATERIALIZED (
     SELECT t.item_id, a.annotator_id, a.kind = 'human' AS human, e.n, e.track, e.label,
@@ -47,7 +48,7 @@ WITH reg AS MATERIALIZED (
              AS (track text, label text, start_ms numeric, end_ms numeric)) WITH ORDINALITY
              AS e(track, label, start_ms, end_ms, n) ON true
     WHERE t.project_id = %s AND (a.kind = 'gold' OR (a.kind = 'human' AND a.status = 'submitted'))
-          AND jsonb_typeof(a.result->'regions') = 'array'
+          AND (NOT a.result ? 'regions' OR jsonb_typeof(a.result->'regions') = 'array')
 )
 SELECT 'label', track, label, count(*), coalesce(sum(CASE WHEN e > s THEN e - s END), 0), 0
 FROM reg WHERE src AND n IS NOT NULL GROUP BY track, label

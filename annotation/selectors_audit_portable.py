@@ -99,7 +99,7 @@ def region_rows(project_id: int) -> list[Row]:
         annotations = list(rows)
         has_gold = any(kind == AnnotationKind.GOLD for _, _, _, kind, _ in annotations)
         for _, item_id, annotator_id, kind, result in annotations:
-            regions = result.get("regions") if isinstance(result, Mapping) else None
+            regions = result.get("regions", []) if isinstance(result, Mapping) else None
             if not isinstance(regions, list):
                 continue
             spans = list(_spans(regions))

@@ -78,7 +78,7 @@ def test_the_portable_reads_agree_on_awkward_data(audited: Project, manager: Use
     assert portable["coverage"]["tracks"]["speech"]["labeled_ms"] == 11_500 + 810
     assert portable["annotators"] == [
         {"annotator": "annotator_a", "annotations": 4, "regions": 3, "duration_ms": 11_000},
-        {"annotator": "annotator_b", "annotations": 2, "regions": 2, "duration_ms": 3000}]  # {} has no regions
+        {"annotator": "annotator_b", "annotations": 3, "regions": 2, "duration_ms": 3000}]  # {} counts, with no regions
     assert [m for m in portable["modalities"] if m["role"] == "audio"] == \
         [{"role": "audio", "kind": "audio", "streams": 3, "duration_ms": 3 * 5001}]
     assert portable["retention"] == {"scheduled": 1, "media_deleted": 1}
@@ -94,5 +94,7 @@ def test_a_releases_audit_is_the_same_on_both_paths(audited: Project, manager: U
     records = list(export_records(audited, {"include": "submitted"}))
     released = audit_of_records(audited, records, excluded=0, portable=True)
     assert released == audit_of_records(audited, records, excluded=0, portable=False)
+    # A release counts each annotator's work as the project's audit does, `{}` results included.
+    assert released["annotators"] == project_audit(audited)["annotators"]
     assert (released["items"], released["licences"], released["duplicates"]["exact"]) == \
         (7, [{"licence": "(none)", "items": 4}, {"licence": "CC-BY-4.0", "items": 2}, {"licence": "CC0-1.0", "items": 1}], 1)
