@@ -10,6 +10,10 @@ from celery.signals import worker_ready, worker_shutting_down
 from common import beat_thread
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
+# Celery's Django fixup runs the system checks when a worker starts, which loads the URL
+# configuration and every view (NumPy, the metrics, the API) into the main process that only
+# routes messages; `manage.py migrate` and the web server run the checks.
+os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 
 app = Celery("tandem")
 app.config_from_object("django.conf:settings", namespace="CELERY")

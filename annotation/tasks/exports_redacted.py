@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.storage import default_storage
 from django.db import OperationalError
@@ -33,8 +33,10 @@ from datasets.exports.base import DeterministicZip, dumps
 from datasets.exports.redacted import Rendered, masked_record, rendered_name, stream_redactions
 from datasets.media.errors import MediaError
 from datasets.media.redact import plan_from_regions
-from datasets.media.redact_render import REDACT_RENDER_VERSION, RenderSettings, render_audio, render_video
 from datasets.models import AssetKind
+
+if TYPE_CHECKING:  # the renderer loads PyAV and NumPy: imported where a redacted export runs, not in every worker
+    from datasets.media.redact_render import RenderSettings
 
 COPY_CHUNK = 1024 * 1024
 SNAPSHOT_NAME = "snapshot.jsonl.gz"
@@ -88,6 +90,8 @@ class _Progress:
 
 
 def settings_of(params: dict[str, Any]) -> RenderSettings:
+    from datasets.media.redact_render import RenderSettings
+
     options = params.get("redact") or {}
     return RenderSettings(box_mode=options.get("boxes", "blur"), sound_mode=options.get("sound", "mute"))
 
@@ -125,6 +129,8 @@ class _Renderer:
             if stream["kind"] == AssetKind.TEXT:
                 Path(out).write_text(text or "", encoding="utf-8")
             else:
+                from datasets.media.redact_render import render_audio, render_video
+
                 plan = plan_from_regions(regions, int(stream.get("offset_ms") or 0))
                 render = render_video if stream["kind"] == AssetKind.VIDEO else render_audio
                 with _local(str(stream["uri"])) as src:
@@ -197,6 +203,8 @@ def write_redacted_export(job: Job, project: Project, workdir: str,
         raise  # the job runner retries these
     except Exception as exc:
         raise error(f"The redacted {fmt.name} export failed: {type(exc).__name__}: {exc}") from exc
+    from datasets.media.redact_render import REDACT_RENDER_VERSION
+
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(COPY_CHUNK):
