@@ -139,7 +139,7 @@ def child_pipeline(paths: list[str], profile: bool) -> list[dict[str, Any]]:
                 from datasets.media import pcm_fanout
 
                 # cProfile sees one thread: decode in this one, so every cost is attributed.
-                pcm_fanout.read_ahead = lambda chunks, depth=2: iter(chunks)  # type: ignore[assignment]
+                pcm_fanout.read_ahead = lambda chunks, depth=2, copy=True: iter(chunks)  # type: ignore[assignment]
 
                 profiler = cProfile.Profile()
                 profiler.enable()

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import MediaError
 from .fingerprint import AudioHasher
 from .pcm import open_pcm
-from .pcm_fanout import PcmConsumer, Progress, feed_all
+from .pcm_fanout import AHEAD_BUFFERS, PcmConsumer, Progress, feed_all
 from .waveform import DEFAULT_LEVELS, WaveformWriter, chunk_samples
 
 
@@ -32,18 +32,18 @@ class AudioAnalysis:
 def analyze_audio(path: str, out_dir: str, levels: Sequence[int] = DEFAULT_LEVELS, with_fingerprint: bool = True,
                   progress: Progress = None) -> AudioAnalysis:
     """The waveform pyramid (as :func:`compute_waveform`) and, when asked, the audio hash (as
-    :func:`audio_fingerprint`) in one pass; both are bit for bit what each computes alone (for the
-    hash, when the pyramid's chunks are a multiple of ``AudioHasher.PIECE``, as the default's are).
+    :func:`audio_fingerprint`) in one pass; both are bit for bit what each computes alone.
 
     Raises :class:`MediaError` as ``compute_waveform`` does; a stream too short to hash is not an
     error but a None fingerprint.
     """
-    info, chunks = open_pcm(path, chunk_samples(levels))
+    buffers = AHEAD_BUFFERS if with_fingerprint else 1
+    info, chunks = open_pcm(path, chunk_samples(levels), buffers)
     hasher = AudioHasher(info.sample_rate) if with_fingerprint else None
     with contextlib.ExitStack() as stack:
         writer = WaveformWriter(stack, out_dir, info, levels)
         consumers: list[PcmConsumer] = [writer] if hasher is None else [writer, hasher]
-        feed_all(info, chunks, consumers, progress, ahead=hasher is not None)
+        feed_all(info, chunks, consumers, progress, ahead=hasher is not None, buffers=buffers)
         manifest = writer.finish()
     fingerprint, problem = None, ""
     if hasher is not None:

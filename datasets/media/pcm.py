@@ -8,13 +8,12 @@ channel so reductions run over contiguous memory):
 * 16-bit PCM WAV is read straight from the file with ``readinto`` into one
   reused buffer and de-interleaved with one strided copy: a decoder would only
   add per-frame overhead to what is already raw samples.
-* Everything else is decoded with PyAV. Decoders that already emit s16 are
-  copied as-is; float decoders (MP3, AAC, Opus, Vorbis) are gathered as float
-  and converted once per chunk with the same rule swresample uses
-  (``clip(rint(x * 32768))``, round half to even). Consecutive planar frames
-  are first joined in C (:mod:`datasets.media.pcm_gather`), so Python copies
-  samples once per ~65,000, not once per decoded frame. Other sample formats go
-  through PyAV's ``AudioResampler`` to ``s16p``.
+* Everything else is decoded with PyAV. Decoded frames (1152 samples each for
+  MP3) are appended to FFmpeg's audio FIFO in C, and Python reads the FIFO
+  once per 65,536 samples, straight into the chunk: s16 samples are copied
+  as they are, float samples (MP3, AAC, Opus, Vorbis) converted with the rule
+  swresample uses (``clip(rint(x * 32768))``, round half to even). Other
+  sample formats go through PyAV's ``AudioResampler`` to ``s16p`` first.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ import av
 import numpy as np
 
 from .errors import MediaError
-from .pcm_gather import GATHER_SAMPLES, FrameGather
 
 
 @dataclass
@@ -90,18 +88,20 @@ def wav_layout(path: str) -> _WavLayout | None:
     return layout
 
 
-def open_pcm(path: str, chunk_samples: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
+def open_pcm(path: str, chunk_samples: int, buffers: int = 1) -> tuple[PcmInfo, Iterator[np.ndarray]]:
     """Open ``path`` for streaming; return its info and an iterator of chunks.
 
     Each chunk is ``int16[channels, n]`` with ``n == chunk_samples`` except the
     last. The iterator updates ``info.samples_read`` as it goes and raises
     :class:`MediaError` at the end when fewer samples arrived than the header
     promised (a truncated file). Chunk buffers are reused: copy what you keep.
+    ``buffers`` buffers are used in turn, so a chunk stays intact until
+    ``buffers - 1`` more chunks have been read (what a reader running ahead needs).
     """
     layout = wav_layout(path)
     if layout is not None:
-        return _open_wav(path, layout, chunk_samples)
-    return _open_av(path, chunk_samples)
+        return _open_wav(path, layout, chunk_samples, buffers)
+    return _open_av(path, chunk_samples, buffers)
 
 
 def _truncation_check(info: PcmInfo) -> None:
@@ -116,7 +116,7 @@ def _truncation_check(info: PcmInfo) -> None:
         )
 
 
-def _open_wav(path: str, layout: _WavLayout, chunk: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
+def _open_wav(path: str, layout: _WavLayout, chunk: int, buffers: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
     ch = layout.channels
     frame_bytes = 2 * ch
     file_size = os.path.getsize(path)
@@ -128,13 +128,18 @@ def _open_wav(path: str, layout: _WavLayout, chunk: int) -> tuple[PcmInfo, Itera
         raise MediaError("zero duration")
 
     def gen() -> Iterator[np.ndarray]:
-        inter = np.empty(chunk * ch, dtype=np.int16)
-        planar = np.empty((ch, chunk), dtype=np.int16)
-        mv = inter.data.cast("B")
+        # Mono chunks are views of the read buffer itself, so that is what turns; others are views
+        # of the de-interleaved copy.
+        turns = max(1, buffers)
+        reads = [np.empty(chunk * ch, dtype=np.int16) for _ in range(turns if ch == 1 else 1)]
+        planars = [np.empty((ch, chunk), dtype=np.int16) for _ in range(turns if ch > 1 else 0)]
+        turn = 0
         remaining = declared - declared % frame_bytes
         with open(path, "rb", buffering=0) as fh:
             fh.seek(layout.data_offset)
             while remaining > 0:
+                inter = reads[turn % len(reads)]
+                mv = inter.data.cast("B")
                 want = min(remaining, chunk * frame_bytes)
                 got = 0
                 while got < want:
@@ -150,8 +155,9 @@ def _open_wav(path: str, layout: _WavLayout, chunk: int) -> tuple[PcmInfo, Itera
                 if ch == 1:
                     out = inter[:n_samples].reshape(1, n_samples)
                 else:
-                    out = planar[:, :n_samples]
+                    out = planars[turn % len(planars)][:, :n_samples]
                     np.copyto(out, inter[: n_samples * ch].reshape(n_samples, ch).T)
+                turn += 1
                 if not np.little_endian:  # pragma: no cover - WAV is little-endian
                     out = out.byteswap()
                 info.samples_read += n_samples
@@ -161,15 +167,6 @@ def _open_wav(path: str, layout: _WavLayout, chunk: int) -> tuple[PcmInfo, Itera
         _truncation_check(info)
 
     return info, gen()
-
-
-# sample format -> (buffer kind, dtype, planar): copied without a resampler
-_DIRECT = {
-    "fltp": ("f", np.float32, True),
-    "flt": ("f", np.float32, False),
-    "s16p": ("i", np.int16, True),
-    "s16": ("i", np.int16, False),
-}
 
 
 def _audio_stream(container: Any) -> Any:
@@ -207,7 +204,7 @@ def _stream_info(container: Any, stream: Any) -> PcmInfo:
     return PcmInfo(rate, channels, expected)
 
 
-def _open_av(path: str, chunk: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
+def _open_av(path: str, chunk: int, buffers: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
     container = open_av_container(path)
     try:
         stream = _audio_stream(container)
@@ -215,7 +212,7 @@ def _open_av(path: str, chunk: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
     except MediaError:
         container.close()
         raise
-    return info, _decode_chunks(container, stream, info, chunk)
+    return info, _decode_chunks(container, stream, info, chunk, buffers)
 
 
 def _decoded_frames(container: Any, stream: Any) -> Iterator[Any]:
@@ -229,151 +226,153 @@ def _decoded_frames(container: Any, stream: Any) -> Iterator[Any]:
         raise MediaError(f"corrupt audio ({_short(exc)})") from exc
 
 
-@dataclass(slots=True)
-class _FrameSamples:
-    """One decoded frame's samples: the decoder's planes read in place, or one resampled array."""
-
-    kind: str  # "f": float samples, "i": int16 samples
-    n: int  # samples per channel
-    planes: list[np.ndarray]
-    arr: np.ndarray | None
-
-
-class _SampleSource:
-    """Turns decoded frames into `_FrameSamples`, through a resampler only for formats not in `_DIRECT`."""
-
-    def __init__(self, channels: int) -> None:
-        self.channels = channels
-        self.resampler: Any = None
-
-    def of(self, frame: Any) -> _FrameSamples | None:
-        """The frame's samples; None when the resampler holds them back for now."""
-        channels = self.channels
-        if frame.layout.nb_channels != channels:
-            raise MediaError("unsupported format: channel count changes mid-stream")
-        fmt = frame.format.name
-        if fmt in _DIRECT:
-            kind, dtype, planar = _DIRECT[fmt]
-            n = frame.samples
-            if planar:
-                planes = [np.frombuffer(p, dtype, n) for p in frame.planes[:channels]]
-            else:
-                planes = list(np.frombuffer(frame.planes[0], dtype, n * channels).reshape(n, channels).T)
-            return _FrameSamples(kind, n, planes, None)
-        if self.resampler is None:
-            self.resampler = av.AudioResampler(format="s16p", layout=frame.layout, rate=frame.sample_rate)
-        parts = [f.to_ndarray() for f in self.resampler.resample(frame)]
-        if not parts:
-            return None
-        arr = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-        return _FrameSamples("i", arr.shape[1], [], arr)
-
-    def drain(self) -> Iterator[np.ndarray]:
-        """What the resampler still holds at the end of the stream."""
-        for f in self.resampler.resample(None):
-            yield f.to_ndarray()
+# Sample formats copied into chunks as they are: (dtype, planar). Any other format is converted to
+# s16p by swresample, frame by frame, before it is gathered.
+_DIRECT: dict[str, tuple[type[np.generic], bool]] = {
+    "fltp": (np.float32, True),
+    "flt": (np.float32, False),
+    "s16p": (np.int16, True),
+    "s16": (np.int16, False),
+}
 
 
-class _ChunkBuffer:
-    """Gathers samples into fixed-size int16 chunks; float samples wait in a float buffer and are
-    converted once per chunk. Each chunk handed out is a view of one reused buffer.
+_PIECE = 65536  # samples read from the FIFO at once: a frame's buffer malloc reuses, not fresh pages
+
+
+class _ChunkWriter:
+    """Fills fixed-size ``int16[channels, chunk]`` buffers from gathered frames of one format.
+
+    Float samples are converted with swresample's rule (``clip(rint(x * 32768))``, round half to
+    even) through one float scratch buffer, straight into the chunk: no per-frame copies, no
+    concatenation. ``buffers`` chunk buffers are used in turn, so a chunk handed out stays intact
+    until ``buffers - 1`` more have been handed out (a reader running ahead needs no copy).
     """
 
-    def __init__(self, info: PcmInfo, chunk: int) -> None:
+    def __init__(self, info: PcmInfo, chunk: int, buffers: int) -> None:
         self.info = info
         self.chunk = chunk
-        self.out = np.empty((info.channels, chunk), dtype=np.int16)
-        self.fbuf = np.empty((info.channels, chunk), dtype=np.float32)
-        self.fill = 0  # samples held in the current buffer
-        self.mode = ""  # "f" float frames gathered in fbuf, "i" int16 frames in out
-
-    def _convert(self) -> np.ndarray:
-        fill = self.fill
-        if self.mode == "f":
-            y = self.fbuf[:, :fill]
-            np.multiply(y, 32768.0, out=y)
-            np.rint(y, out=y)
-            np.clip(y, -32768.0, 32767.0, out=y)
-            self.out[:, :fill] = y
-        return self.out[:, :fill]
-
-    def _hand_out(self) -> np.ndarray:
-        self.info.samples_read += self.fill
-        chunk = self._convert()
+        self.bufs = [np.empty((info.channels, chunk), dtype=np.int16) for _ in range(max(1, buffers))]
+        self.turn = 0
+        self.out = self.bufs[0]
+        self.scratch = np.empty(min(chunk, _PIECE), dtype=np.float32)
         self.fill = 0
+
+    @property
+    def room(self) -> int:
+        return self.chunk - self.fill
+
+    def put(self, frame: Any, fmt: str) -> np.ndarray | None:
+        """Copy the frame (at most ``room`` and ``_PIECE`` samples) into the current chunk; the chunk
+        when full."""
+        dtype, planar = _DIRECT[fmt]
+        n, channels, fill = frame.samples, self.info.channels, self.fill
+        dst = self.out[:, fill : fill + n]
+        if planar:
+            sources = [np.frombuffer(p, dtype, n) for p in frame.planes[:channels]]
+        else:
+            sources = list(np.frombuffer(frame.planes[0], dtype, n * channels).reshape(n, channels).T)
+        for c, src in enumerate(sources):
+            if dtype is np.int16:
+                dst[c] = src
+            else:
+                y = self.scratch[:n]
+                np.multiply(src, 32768.0, out=y)
+                np.clip(y, -32768.0, 32767.0, out=y)
+                np.rint(y, out=dst[c], casting="unsafe")  # rounded in float, then stored: exact
+        self.fill = fill + n
+        return self.hand_out() if self.fill == self.chunk else None
+
+    def hand_out(self) -> np.ndarray:
+        chunk = self.out[:, : self.fill]
+        self.info.samples_read += self.fill
+        self.fill = 0
+        self.turn = (self.turn + 1) % len(self.bufs)
+        self.out = self.bufs[self.turn]
         return chunk
 
-    def _switch(self, kind: str) -> None:
-        if self.mode and kind != self.mode and self.fill:
-            # A decoder switched sample format mid-stream: move what is
-            # held to the new buffer (both directions are exact).
-            if self.mode == "f":
-                self._convert()
-            else:
-                np.multiply(self.out[:, : self.fill], 1.0 / 32768.0, out=self.fbuf[:, : self.fill])
-        self.mode = kind
 
-    def add(self, s: _FrameSamples) -> Iterator[np.ndarray]:
-        """Take a frame's samples; yields each chunk that fills."""
-        self._switch(s.kind)
-        target = self.fbuf if s.kind == "f" else self.out
-        chunk, n, arr = self.chunk, s.n, s.arr
-        pos = 0
-        while pos < n:
-            fill = self.fill
-            take = min(n - pos, chunk - fill)
-            if arr is not None:
-                target[:, fill : fill + take] = arr[:, pos : pos + take]
-            else:  # read the decoder's planes in place: one copy per channel
-                for c, plane in enumerate(s.planes):
-                    target[c, fill : fill + take] = plane[pos : pos + take]
-            self.fill = fill + take
-            pos += take
-            if self.fill == chunk:
-                yield self._hand_out()
+def _decode_chunks(container: Any, stream: Any, info: PcmInfo, chunk: int, buffers: int = 1) -> Iterator[np.ndarray]:
+    """Decode the stream into chunks, then check that it held samples and was not cut short.
 
-    def add_tail(self, arr: np.ndarray) -> Iterator[np.ndarray]:
-        """Take int16 samples drained from the resampler, starting a new chunk when they do not fit."""
-        n = arr.shape[1]
-        if self.fill + n > self.chunk:
-            yield self._hand_out()
-        self.out[:, self.fill : self.fill + n] = arr
-        self.fill += n
+    Decoded frames (an MP3 frame is 1152 samples: 400,000 of them in three hours) are appended to
+    FFmpeg's audio FIFO, one C call each; Python reads the FIFO once per ``_PIECE`` samples (never
+    more than the chunk has room for) and converts them in numpy. Each frame costs one FIFO write
+    and a few attribute reads on top of decoding it.
+    """
+    writer = _ChunkWriter(info, chunk, buffers)
+    channels = info.channels
+    fifo: Any = None
+    fmt = ""
+    rate = 0
+    resampler: Any = None
 
-    def rest(self) -> Iterator[np.ndarray]:
-        """The last, partly filled chunk, if any."""
-        if self.fill:
-            yield self._hand_out()
+    def drain(everything: bool) -> Iterator[np.ndarray]:
+        # Whole chunks while the FIFO holds enough; with ``everything``, what is left too.
+        while fifo is not None and fifo.samples and (everything or fifo.samples >= writer.room):
+            full = writer.put(fifo.read(min(writer.room, fifo.samples, _PIECE)), fmt)
+            if full is not None:
+                yield full
 
-
-def _decode_chunks(container: Any, stream: Any, info: PcmInfo, chunk: int) -> Iterator[np.ndarray]:
-    """Decode the stream into chunks, then check that it held samples and was not cut short."""
-    buf = _ChunkBuffer(info, chunk)
-    source = _SampleSource(info.channels)
-    gather = FrameGather(info.channels)
-
-    def take(frame: Any) -> Iterator[np.ndarray]:
-        samples = source.of(frame)
-        if samples is not None:
-            yield from buf.add(samples)
+    def gather(frame: Any) -> Iterator[np.ndarray]:
+        # The first frame, or one the FIFO refused: another sample format or rate.
+        nonlocal fifo, fmt, rate, resampler
+        name = frame.format.name
+        if name not in _DIRECT:
+            # A rare sample format (s32, dbl, u8...): to s16p first, then gathered like the rest.
+            if resampler is None:
+                resampler = av.AudioResampler(format="s16p", layout=frame.layout, rate=frame.sample_rate)
+            converted = resampler.resample(frame)
+            if not converted:
+                return
+            frame = converted[0] if len(converted) == 1 else _joined(converted)
+            frame.pts = None
+            name = "s16p"
+        if name != fmt or frame.sample_rate != rate:
+            yield from drain(True)  # what is gathered goes out first, in order
+            fifo, fmt, rate = av.AudioFifo(), name, frame.sample_rate
+        fifo.write(frame)
 
     try:
+        room = writer.room
         for frame in _decoded_frames(container, stream):
-            if gather.take(frame):
-                if gather.samples >= GATHER_SAMPLES:
-                    yield from take(gather.read())
-                continue
-            if gather.samples:  # keep the order: what was gathered comes before this frame
-                yield from take(gather.read())
-            yield from take(frame)
-        if gather.samples:
-            yield from take(gather.read())
-        if source.resampler is not None and buf.mode == "i":
-            for arr in source.drain():
-                yield from buf.add_tail(arr)
-        yield from buf.rest()
+            if frame.layout.nb_channels != channels:
+                raise MediaError("unsupported format: channel count changes mid-stream")
+            frame.pts = None  # the FIFO checks timestamps are gap-free; a damaged packet skipped is not an error
+            if fifo is None:
+                yield from gather(frame)
+                room = writer.room
+            else:
+                try:
+                    fifo.write(frame)  # checks the format and rate are the FIFO's: nothing to check here
+                except ValueError:
+                    yield from gather(frame)
+                    room = writer.room
+            if fifo is not None and fifo.samples >= room:
+                yield from drain(False)
+                room = writer.room
+        if resampler is not None:
+            rest = resampler.resample(None)
+            if rest:
+                frame = _joined(rest)
+                if fmt != "s16p" or frame.sample_rate != rate:
+                    yield from drain(True)
+                    fifo, fmt, rate = av.AudioFifo(), "s16p", frame.sample_rate
+                frame.pts = None
+                fifo.write(frame)
+        yield from drain(True)
+        if writer.fill:
+            yield writer.hand_out()
     finally:
         container.close()
     if info.samples_read == 0:
         raise MediaError("zero duration: no audio samples could be decoded")
     _truncation_check(info)
+
+
+def _joined(frames: list[Any]) -> Any:
+    """Several frames of one format as one (what a resampler returns for one input frame)."""
+    fifo = av.AudioFifo()
+    for f in frames:
+        f.pts = None
+        fifo.write(f)
+    return fifo.read()

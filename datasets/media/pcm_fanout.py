@@ -25,6 +25,12 @@ if TYPE_CHECKING:  # pcm loads PyAV, which the web process (reading waveforms) n
 
 Progress = Callable[[float], None] | None
 
+#: Chunks the reader thread may hold ready beyond the one being consumed.
+AHEAD_DEPTH = 2
+#: Buffers a reader must use in turn for :func:`read_ahead` to hand its chunks on without copying
+#: them: one being consumed, ``AHEAD_DEPTH`` queued, one being filled.
+AHEAD_BUFFERS = AHEAD_DEPTH + 2
+
 
 class PcmConsumer(Protocol):
     """Something computed from every chunk of a stream, in order."""
@@ -33,15 +39,16 @@ class PcmConsumer(Protocol):
 
 
 def feed_all(info: PcmInfo, chunks: Iterable[np.ndarray], consumers: Sequence[PcmConsumer],
-             progress: Progress = None, ahead: bool = False) -> None:
+             progress: Progress = None, ahead: bool = False, buffers: int = 1) -> None:
     """Feed every chunk to every consumer; report progress (0..99, in steps of at least 1 %).
 
     ``ahead`` decodes in a thread of its own (:func:`read_ahead`), worth its few chunks of memory
-    when the consumers' work is comparable to decoding's.
+    when the consumers' work is comparable to decoding's; ``buffers`` says how many buffers the
+    reader uses in turn (``open_pcm``'s argument): with ``AHEAD_BUFFERS``, no chunk is copied.
     """
     expected = info.expected_samples or 0
     last_pct = -1.0
-    for chunk in read_ahead(chunks) if ahead else chunks:
+    for chunk in read_ahead(chunks, copy=buffers < AHEAD_BUFFERS) if ahead else chunks:
         for consumer in consumers:
             consumer.feed(chunk)
         if progress is not None and expected:
@@ -51,10 +58,11 @@ def feed_all(info: PcmInfo, chunks: Iterable[np.ndarray], consumers: Sequence[Pc
                 last_pct = pct
 
 
-def read_ahead(chunks: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
-    """The same chunks (as copies, since the reader reuses its buffers), read up to ``depth``
-    chunks ahead by a thread of their own. An error of the reader is raised here, in order; when
-    the caller stops early, the reader stops and closes its file before this returns.
+def read_ahead(chunks: Iterable[np.ndarray], depth: int = AHEAD_DEPTH, copy: bool = True) -> Iterator[np.ndarray]:
+    """The same chunks, read up to ``depth`` chunks ahead by a thread of their own: as copies,
+    unless ``copy`` is false because the reader uses ``depth + 2`` buffers in turn (then it never
+    writes into a chunk still queued or being consumed). An error of the reader is raised here, in
+    order; when the caller stops early, the reader stops and closes its file before this returns.
     """
     items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -72,7 +80,7 @@ def read_ahead(chunks: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndar
         source = iter(chunks)
         try:
             for chunk in source:
-                if not put("chunk", chunk.copy()):
+                if not put("chunk", chunk.copy() if copy else chunk):
                     return
             put("end", None)
         except BaseException as exc:  # handed to the consumer, which raises it

@@ -16,7 +16,7 @@ from media_gen import ffmpeg, write_wav
 from datasets.media import MediaError, compute_waveform
 from datasets.media import pcm as pcm_module
 from datasets.media.audio import analyze_audio
-from datasets.media.fingerprint import audio_fingerprint
+from datasets.media.fingerprint import AudioHasher, audio_fingerprint
 from datasets.media.pcm import PcmInfo
 from datasets.media.pcm_fanout import feed_all
 
@@ -68,6 +68,39 @@ def test_one_pass_gives_the_waveform_and_the_hash_each_computes_alone_bit_for_bi
     for b in (0, bins // 2, bins - 1):
         block = decoded[:, b * 32768 : (b + 1) * 32768]
         assert body[b].tolist() == [[int(block[c].min()), int(block[c].max())] for c in range(2)]
+
+
+def test_a_decoder_switching_sample_format_mid_stream_gives_every_sample_in_order_in_fixed_chunks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    parts = [rng.integers(-32768, 32768, (2, n)).astype(np.int16) for n in (1000, 700, 500, 900)]
+    as_float = [p.astype(np.float32) / 32768 for p in parts]  # exact: converted back to the same int16
+    frames = [av.AudioFrame.from_ndarray(as_float[0], format="fltp", layout="stereo"),
+              av.AudioFrame.from_ndarray(parts[1], format="s16p", layout="stereo"),
+              av.AudioFrame.from_ndarray(parts[2].astype(np.int32) << 16, format="s32p", layout="stereo"),
+              av.AudioFrame.from_ndarray(as_float[3], format="fltp", layout="stereo")]
+    for frame in frames:
+        frame.sample_rate = 44100
+
+    class Container:
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(pcm_module, "_decoded_frames", lambda container, stream: iter(frames))
+    info = PcmInfo(44100, 2, 3100)
+    chunks = [c.copy() for c in pcm_module._decode_chunks(Container(), None, info, 1024)]
+    assert [c.shape[1] for c in chunks] == [1024, 1024, 1024, 28]
+    assert np.array_equal(np.concatenate(chunks, axis=1), np.concatenate(parts, axis=1))
+    assert info.samples_read == 3100
+
+
+@pytest.mark.parametrize("chunk", [65536, 10_007, 1 << 21])
+def test_the_hash_does_not_depend_on_how_the_stream_is_cut_into_chunks(stereo_mp3: Path, chunk: int) -> None:
+    info, chunks = pcm_module.open_pcm(str(stereo_mp3), chunk)
+    hasher = AudioHasher(info.sample_rate)
+    for piece in chunks:
+        hasher.feed(piece)
+    assert hasher.finish() == audio_fingerprint(str(stereo_mp3))
 
 
 def test_a_stream_too_short_to_hash_still_gets_its_waveform(tmp_path: Path) -> None:
