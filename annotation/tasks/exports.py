@@ -85,13 +85,17 @@ class _Counter:
                 self.reported = progress
                 job_set_progress(self.job_id, progress)
 
-    def wrap(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def wrap(self, records: Iterable[dict[str, Any]], *, media: bool = True) -> Iterator[dict[str, Any]]:
+        """Pass records through, counting them; `media=False` skips collecting the media they name
+        (only an export that bundles its media needs them, and an export without media may name
+        as many files as it has items)."""
         for record in records:
             self.items += 1
-            self.regions += sum(len(a.get("regions", [])) for a in record.get("annotations", []))
-            for s in record.get("streams", []):
-                if s.get("uri"):
-                    self.media.setdefault(str(s["uri"]), str(s.get("kind", "")))
+            self.regions += sum([len(a.get("regions", [])) for a in record.get("annotations", [])])
+            if media:
+                for s in record.get("streams", []):
+                    if s.get("uri"):
+                        self.media.setdefault(str(s["uri"]), str(s.get("kind", "")))
             yield record
 
 
@@ -162,9 +166,9 @@ def write_export(job: Job, project: Project, workdir: str) -> tuple[str, dict[st
     counter = _Counter(job.pk, total, (1, 90))
     source = _remade_release(job)
     if source is not None:
-        records = counter.wrap(_snapshot_records(source.result["snapshot_key"]))
+        records = counter.wrap(_snapshot_records(source.result["snapshot_key"]), media=include_media)
     else:
-        records = counter.wrap(export_records(project, params, on_task=counter.on_task))
+        records = counter.wrap(export_records(project, params, on_task=counter.on_task), media=include_media)
     if job.release_name:
         records = _tee(records, f"{workdir}/{SNAPSHOT_NAME}")
     writer_path = f"{workdir}/writer.{fmt.extension}"

@@ -43,6 +43,11 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
+def dumps_line(obj: Any) -> bytes:
+    """`dumps` and a newline, in one call (orjson appends it without a copy of the line)."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+
+
 def loads(data: bytes | str) -> Any:
     """Parse JSON bytes or text."""
     return orjson.loads(data)
@@ -205,17 +210,16 @@ def write_json_array(out: BinaryIO, prefix: bytes, items: Iterable[Any], suffix:
     One element per line keeps memory flat and lets `iter_json_array` read our own files back
     without parsing the whole document. Returns the number of elements written.
     """
-    out.write(prefix)
-    out.write(b"\n")
+    write = out.write
+    write(prefix + b"\n")
     count = 0
     for element in items:
-        if count:
-            out.write(b",\n")
-        out.write(dumps(element))
+        # one write per element (the separator joined to it): this loop runs once per item
+        write(b",\n" + dumps(element) if count else dumps(element))
         count += 1
     if count:
-        out.write(b"\n")
-    out.write(suffix)
+        write(b"\n")
+    write(suffix)
     return count
 
 
