@@ -5,8 +5,10 @@ generates a project of ``--tasks`` tasks with three annotations each inside Post
 (``bench/scale_data.py``), drives the API in-process through Django's test client (server time
 without network) and prints one table with each target and whether it was met.
 
-Run: .venv/bin/python bench/scale.py [--tasks 1000000] [--import-items 100000] [--reuse]
-(``--reuse`` keeps the database of the last run with the same ``--tasks``, skipping the build.)
+Run: .venv/bin/python bench/scale.py [--tasks 1000000] [--import-items 100000] [--reuse] [--only list,import]
+(``--reuse`` keeps the database of the last run with the same ``--tasks``, skipping the build; ``--only``
+measures some of the requests.) Besides wall time each row gives the CPU time of the server's Python
+and of its PostgreSQL backend (when the server runs on this machine), which load stretches far less.
 """
 
 from __future__ import annotations
@@ -32,25 +34,49 @@ ANNOTATORS = 200
 SCHEMA = {"tracks": [{"name": "speech", "kind": "segment", "labels": [{"value": "speech"}, {"value": "music"}]}]}
 
 
+# name, p50, p95, server CPU p50, database CPU mean, target p95, unit
+Row = tuple[str, float, float, float, float, float, str]
+PARTS = ("next", "list", "deep", "detail", "submit", "import")
+
+
+def _db_cpu_ms() -> float:
+    """CPU milliseconds the PostgreSQL backend of this process's connection has used so far, read
+    from /proc when the server runs on this machine (else 0: the column then says nothing)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 class Clock:
-    """Wall and CPU milliseconds of each timed call. CPU is this process's (the server's Python):
-    other load on the machine stretches the wall figure, much less the CPU one."""
+    """Wall and CPU milliseconds of each timed call. CPU is this process's (the server's Python) and,
+    separately, its PostgreSQL backend's: other load on the machine stretches the wall figure, much
+    less the CPU ones (the backend's is counted in clock ticks, 10 ms)."""
 
     def __init__(self) -> None:
         self.wall: list[float] = []
         self.cpu: list[float] = []
+        self.db: list[float] = []
 
     def time(self, call: Callable[[], Any]) -> Any:
+        d0 = _db_cpu_ms()
         t0, c0 = time.perf_counter(), time.process_time()
         out = call()
         self.wall.append((time.perf_counter() - t0) * 1000)
         self.cpu.append((time.process_time() - c0) * 1000)
+        self.db.append(_db_cpu_ms() - d0)
         return out
 
-    def summary(self, skip: int) -> tuple[float, float, float]:
-        """p50 and p95 wall, p50 CPU, leaving out the first ``skip`` calls (cold caches)."""
-        wall, cpu = sorted(self.wall[skip:]), sorted(self.cpu[skip:])
-        return wall[len(wall) // 2], wall[min(len(wall) - 1, int(len(wall) * 0.95))], cpu[len(cpu) // 2]
+    def summary(self, skip: int) -> tuple[float, float, float, float]:
+        """p50 and p95 wall, p50 CPU, mean database CPU, leaving out the first ``skip`` calls (cold caches)."""
+        wall, cpu, db = sorted(self.wall[skip:]), sorted(self.cpu[skip:]), self.db[skip:]
+        return (wall[len(wall) // 2], wall[min(len(wall) - 1, int(len(wall) * 0.95))], cpu[len(cpu) // 2],
+                sum(db) / len(db))
 
 
 def _build(n_tasks: int) -> dict[str, Any]:
@@ -76,7 +102,7 @@ def _build(n_tasks: int) -> dict[str, Any]:
     return {"project": project.pk, "asset": asset_id, "build_s": steps}
 
 
-def _measure(project_id: int, asset_id: int, import_items: int) -> list[tuple[str, float, float, float, float, str]]:
+def _measure(project_id: int, asset_id: int, import_items: int, parts: set[str]) -> list[Row]:
     from django.contrib.auth.models import User
     from rest_framework.test import APIClient
 
@@ -92,76 +118,81 @@ def _measure(project_id: int, asset_id: int, import_items: int) -> list[tuple[st
     admin, ann = APIClient(), APIClient()
     admin.force_authenticate(manager)
     ann.force_authenticate(newcomer)
-    rows: list[tuple[str, float, float, float, float, str]] = []
+    rows: list[Row] = []
 
-    # Next task: each call takes a fresh task; the held one is skipped (untimed) before the next call.
-    clock = Clock()
-    for _ in range(300):
-        got = clock.time(lambda: ann.post(f"/api/projects/{project_id}/next/"))
-        assert got.status_code == 200, got.content
-        ann.post(f"/api/tasks/{got.json()['task']['id']}/skip/")
-    rows.append(("next task", *clock.summary(20), 20, "ms"))
+    if "next" in parts:
+        # Next task: each call takes a fresh task; the held one is skipped (untimed) before the next call.
+        clock = Clock()
+        for _ in range(300):
+            got = clock.time(lambda: ann.post(f"/api/projects/{project_id}/next/"))
+            assert got.status_code == 200, got.content
+            ann.post(f"/api/tasks/{got.json()['task']['id']}/skip/")
+        rows.append(("next task", *clock.summary(20), 20, "ms"))
 
-    # Filtered task list: status + annotator + agreement range, a different annotator and range each time.
-    queries = []
-    for i in range(200):
-        low = (i % 7) / 10
-        queries.append(f"/api/projects/{project_id}/tasks/?status={('complete', 'review', 'gold')[i % 3]}"
-                       f"&annotator=ann{(i * 37) % ANNOTATORS:03d}&agreement_gte={low}&agreement_lt={low + 0.3}")
-    clock = Clock()
-    for url in queries:
-        response = clock.time(partial(admin.get, url))
-        assert response.status_code == 200, response.content
-    rows.append(("task list filtered, page number + count", *clock.summary(10), 100, "ms"))
+    if "list" in parts:
+        # Filtered task list: status + annotator + agreement range, a different annotator and range each time.
+        queries = []
+        for i in range(200):
+            low = (i % 7) / 10
+            queries.append(f"/api/projects/{project_id}/tasks/?status={('complete', 'review', 'gold')[i % 3]}"
+                           f"&annotator=ann{(i * 37) % ANNOTATORS:03d}&agreement_gte={low}&agreement_lt={low + 0.3}")
+        clock = Clock()
+        for url in queries:
+            response = clock.time(partial(admin.get, url))
+            assert response.status_code == 200, response.content
+        rows.append(("task list filtered, page number + count", *clock.summary(10), 100, "ms"))
 
-    # The same queries as keyset pages (no count): the first page, then each one's next page.
-    clock, next_urls = Clock(), []
-    for url in queries:
-        response = clock.time(partial(admin.get, url + "&cursor="))
-        assert response.status_code == 200, response.content
-        next_urls.append(response.json()["next"])
-    rows.append(("task list filtered, cursor first page", *clock.summary(10), 100, "ms"))
-    clock = Clock()
-    for url in filter(None, next_urls):
-        response = clock.time(partial(admin.get, url))
-        assert response.status_code == 200, response.content
-    rows.append(("task list filtered, cursor next page", *clock.summary(10), 100, "ms"))
+        # The same queries as keyset pages (no count): the first page, then each one's next page.
+        clock, next_urls = Clock(), []
+        for url in queries:
+            response = clock.time(partial(admin.get, url + "&cursor="))
+            assert response.status_code == 200, response.content
+            next_urls.append(response.json()["next"])
+        rows.append(("task list filtered, cursor first page", *clock.summary(10), 100, "ms"))
+        clock = Clock()
+        for url in filter(None, next_urls):
+            response = clock.time(partial(admin.get, url))
+            assert response.status_code == 200, response.content
+        rows.append(("task list filtered, cursor next page", *clock.summary(10), 100, "ms"))
 
-    # Deep in the unfiltered list: page 2,000 against a cursor 100,000 tasks in.
-    first_id = Task.objects.filter(project_id=project_id).order_by("id").values_list("id", flat=True)[0]
-    clock = Clock()
-    for _ in range(30):
-        response = clock.time(lambda: admin.get(f"/api/projects/{project_id}/tasks/?page=2000"))
-        assert response.status_code == 200, response.content
-    rows.append(("task list unfiltered, page=2000 + count", *clock.summary(5), 100, "ms"))
-    # The cursor is opaque to clients; the bench writes one (DRF's format) to start 100,000 ids in.
-    deep = base64.b64encode(f"p={first_id + 100_000}".encode()).decode()
-    clock = Clock()
-    for _ in range(30):
-        response = clock.time(lambda: admin.get(f"/api/projects/{project_id}/tasks/", {"cursor": deep}))
-        assert response.status_code == 200 and len(response.json()["results"]) == 50, response.content
-    rows.append(("task list unfiltered, cursor 100,000 in", *clock.summary(5), 100, "ms"))
+    if "deep" in parts:
+        # Deep in the unfiltered list: page 2,000 against a cursor 100,000 tasks in.
+        first_id = Task.objects.filter(project_id=project_id).order_by("id").values_list("id", flat=True)[0]
+        clock = Clock()
+        for _ in range(30):
+            response = clock.time(lambda: admin.get(f"/api/projects/{project_id}/tasks/?page=2000"))
+            assert response.status_code == 200, response.content
+        rows.append(("task list unfiltered, page=2000 + count", *clock.summary(5), 100, "ms"))
+        # The cursor is opaque to clients; the bench writes one (DRF's format) to start 100,000 ids in.
+        deep = base64.b64encode(f"p={first_id + 100_000}".encode()).decode()
+        clock = Clock()
+        for _ in range(30):
+            response = clock.time(lambda: admin.get(f"/api/projects/{project_id}/tasks/", {"cursor": deep}))
+            assert response.status_code == 200 and len(response.json()["results"]) == 50, response.content
+        rows.append(("task list unfiltered, cursor 100,000 in", *clock.summary(5), 100, "ms"))
 
-    clock = Clock()
-    for _ in range(300):
-        clock.time(lambda: admin.get(f"/api/projects/{project_id}/"))
-    rows.append(("project detail + counts", *clock.summary(20), 50, "ms"))
+    if "detail" in parts:
+        clock = Clock()
+        for _ in range(300):
+            clock.time(lambda: admin.get(f"/api/projects/{project_id}/"))
+        rows.append(("project detail + counts", *clock.summary(20), 50, "ms"))
 
-    # One more submission: the third annotation of an open task, submitted; with Celery eager the
-    # request also computes that task's agreement and routes it (review or gold).
-    regions = json.loads(REGIONS)["regions"]
-    clock = Clock()
-    for _ in range(30):
-        task_id = ann.post(f"/api/projects/{project_id}/next/").json()["task"]["id"]
-        created = ann.post(f"/api/tasks/{task_id}/annotations/", {"result": {"regions": regions}}, format="json")
-        assert created.status_code == 201, created.content
-        url = f"/api/annotations/{created.json()['id']}/submit/"
-        done = clock.time(partial(ann.post, url, {}, format="json"))
-        assert done.status_code == 200, done.content
-    assert TaskAgreement.objects.filter(task__project_id=project_id).count() >= 30
-    rows.append(("submission + that task's agreement", *clock.summary(5), 1000, "ms"))
+    if "submit" in parts:
+        # One more submission: the third annotation of an open task, submitted; with Celery eager the
+        # request also computes that task's agreement and routes it (review or gold).
+        regions = json.loads(REGIONS)["regions"]
+        clock = Clock()
+        for _ in range(30):
+            task_id = ann.post(f"/api/projects/{project_id}/next/").json()["task"]["id"]
+            created = ann.post(f"/api/tasks/{task_id}/annotations/", {"result": {"regions": regions}}, format="json")
+            assert created.status_code == 201, created.content
+            url = f"/api/annotations/{created.json()['id']}/submit/"
+            done = clock.time(partial(ann.post, url, {}, format="json"))
+            assert done.status_code == 200, done.content
+        assert TaskAgreement.objects.filter(task__project_id=project_id).count() >= 30
+        rows.append(("submission + that task's agreement", *clock.summary(5), 1000, "ms"))
 
-    if import_items:
+    if import_items and "import" in parts:
         # Into a project of its own, so the large project stays the same from run to run.
         project = project_create(user=manager, name=f"import {time.time():.0f}", schema=SCHEMA, overlap=3)
         first = admin.post(f"/api/projects/{project.pk}/import/", [{"streams": [{"role": "t", "text": "hello"}]}],
@@ -174,8 +205,8 @@ def _measure(project_id: int, asset_id: int, import_items: int) -> list[tuple[st
         response = clock.time(lambda: admin.post(f"/api/projects/{project.pk}/import/", body,
                                                  content_type="application/json"))
         assert response.status_code == 201, response.content[:500]
-        wall, cpu = clock.wall[0] / 1000, clock.cpu[0] / 1000
-        rows.append((f"import {import_items:,} items, one request", wall, wall, cpu, 5, "s"))
+        wall, cpu, db = clock.wall[0] / 1000, clock.cpu[0] / 1000, clock.db[0] / 1000
+        rows.append((f"import {import_items:,} items, one request", wall, wall, cpu, db, 5, "s"))
     return rows
 
 
@@ -184,6 +215,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--import-items", type=int, default=100_000)
     parser.add_argument("--reuse", action="store_true", help="measure the database the last run built")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"measure only these (comma-separated: {', '.join(PARTS)})")
     args = parser.parse_args()
     if not args.reuse:
         recreate_database(BENCH_DB)
@@ -201,9 +233,18 @@ def main() -> None:
     from annotation.models import Annotation, Project, Task
 
     settings.ALLOWED_HOSTS = ["*"]
+    from django.db import connection
+
+    # One connection for the whole run (not renewed after CONN_MAX_AGE), so its backend's CPU adds up.
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = None
     call_command("migrate", verbosity=0)
     info: dict[str, Any]
     if args.reuse:
+        # Earlier runs each imported 100,000 tasks; vacuum them as autovacuum would have by now (it
+        # may be off on a benchmark server), or index-only scans meet pages not yet marked visible.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE annotation_task, annotation_assignment, datasets_item, datasets_stream")
         project = Project.objects.get(name=f"scale {args.tasks}")
         info = {"project": project.pk, "asset": Task.objects.filter(project=project).order_by("id")
                 .values_list("item__streams__asset_id", flat=True).first()}
@@ -213,12 +254,12 @@ def main() -> None:
     n_tasks = Task.objects.filter(project_id=info["project"]).count()
     n_annotations = Annotation.objects.filter(task__project_id=info["project"]).count()
     print(f"project {info['project']}: {n_tasks:,} tasks, {n_annotations:,} annotations")
-    rows = _measure(info["project"], info["asset"], args.import_items)
+    rows = _measure(info["project"], info["asset"], args.import_items, set(args.only.split(",")))
     width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'p50':>9}  {'p95':>9}  {'cpu p50':>9}  {'target p95':>10}  result")
-    for name, p50, p95, cpu, target, unit in rows:
+    print(f"{'measure':<{width}}  {'p50':>9}  {'p95':>9}  {'cpu p50':>9}  {'db cpu':>9}  {'target p95':>10}  result")
+    for name, p50, p95, cpu, db, target, unit in rows:
         verdict = "pass" if p95 <= target else f"MISS ({p95 / target:.1f}x)"
-        print(f"{name:<{width}}  {p50:>7.1f}{unit:>2}  {p95:>7.1f}{unit:>2}  {cpu:>7.1f}{unit:>2}  "
+        print(f"{name:<{width}}  {p50:>7.1f}{unit:>2}  {p95:>7.1f}{unit:>2}  {cpu:>7.1f}{unit:>2}  {db:>7.1f}{unit:>2}  "
               f"{'≤ ' + str(target) + ' ' + unit:>10}  {verdict}")
 
 

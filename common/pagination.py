@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, cast
 
+from django.core.paginator import Page
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import Count, QuerySet, Window
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, Cursor, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
@@ -13,9 +16,53 @@ from rest_framework.response import Response
 from common.errors import InvalidInput
 
 
+class _CountedPaginator(DjangoPaginator):
+    """Django's paginator, told the count when the view knows it without counting (a counter kept
+    on write), or asked to read it from the page query itself (``count_with_page``)."""
+
+    def __init__(self, *args: Any, known_count: int | None = None, count_with_page: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.count_with_page = count_with_page and isinstance(self.object_list, QuerySet)
+        if known_count is not None:
+            self.__dict__["count"] = known_count  # ``count`` is a cached property: this is its cached value
+
+    def page(self, number: Any) -> Page:
+        if not self.count_with_page or "count" in self.__dict__ or self.orphans:
+            return super().page(number)
+        try:
+            n = max(int(number), 1)
+        except (TypeError, ValueError):
+            return super().page(number)  # Django's own answer to a page number that is not one
+        # ``COUNT(*) OVER ()``: the filtered join is computed once for the page and its count,
+        # where a separate COUNT would compute it a second time.
+        start = (n - 1) * self.per_page
+        queryset = cast(QuerySet[Any], self.object_list)
+        rows = list(queryset.annotate(_list_total=Window(Count("pk")))[start:start + self.per_page])
+        if not rows:
+            return super().page(number)  # past the end (or an empty list): counted, then refused as usual
+        self.__dict__["count"] = rows[0]._list_total
+        return Page(rows, n, self)
+
+
 class Pagination(PageNumberPagination):
+    """Page numbers with a count. A view that knows its list's length without counting it says so in
+    ``known_count``; one whose count costs as much as its page (a filtered join) sets
+    ``count_with_page`` to have both read by one query."""
+
     page_size_query_param = "page_size"
     max_page_size = 1000
+    _known_count: int | None = None
+    _count_with_page = False
+
+    def django_paginator_class(self, *args: Any, **kwargs: Any) -> DjangoPaginator:  # type: ignore[override]
+        return _CountedPaginator(*args, known_count=self._known_count, count_with_page=self._count_with_page,
+                                 **kwargs)
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        self._known_count = getattr(view, "known_count", None)
+        self._count_with_page = bool(getattr(view, "count_with_page", False))
+        return super().paginate_queryset(queryset, request, view)
 
 
 class KeysetPagination(CursorPagination):

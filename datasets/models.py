@@ -104,18 +104,32 @@ class DerivedMedia(TimeStamped):
 class Item(TimeStamped):
     """One multimodal sample: several streams on one timeline."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="items")
-    external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Imports write items 100,000 at a time and every index costs each of them: a dataset's items
+    # and an item by external id are both found through ``item_dataset_external_idx``, the
+    # provenance kind (two values) is only ever grouped over a dataset's items, and nothing looks
+    # items up by creation time.
+    created_at = models.DateTimeField(auto_now_add=True)
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="items", db_index=False)
+    external_id = models.CharField(max_length=255, blank=True)
     duration_ms = models.BigIntegerField(null=True, blank=True)
     provenance = models.JSONField(default=dict, blank=True)
-    provenance_kind = models.CharField(max_length=16, default="captured", db_index=True)
+    provenance_kind = models.CharField(max_length=16, default="captured")
     metadata = models.JSONField(default=dict, blank=True)
     # Who consented to what ([{subject, scope, given_at}]), under which licence, and until when the
     # media may be kept (datasets/services/consent.py checks them; the retention job acts on the date).
     consent = models.JSONField(default=list, blank=True)
     licence = models.CharField(max_length=200, blank=True, default="")
-    retention_until = models.DateField(null=True, blank=True, db_index=True)
+    retention_until = models.DateField(null=True, blank=True)
     media_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["dataset", "external_id"], name="item_dataset_external_idx"),
+            # The retention sweep looks only at items with a date; most have none, and an import of
+            # such items then leaves this index alone.
+            models.Index(fields=["retention_until"], condition=models.Q(retention_until__isnull=False),
+                         name="item_retention_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.external_id or f"item {self.pk}"
@@ -124,7 +138,8 @@ class Item(TimeStamped):
 class Stream(models.Model):
     """An asset placed on an item's timeline with an offset (ms)."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="streams")
+    # An item's streams are found through ``stream_unique_role`` (item first): no index of its own.
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="streams", db_index=False)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="streams")
     role = models.CharField(max_length=64)
     offset_ms = models.IntegerField(default=0)

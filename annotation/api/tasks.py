@@ -22,6 +22,7 @@ from common.schema import DetailSerializer
 
 # Query filters that reveal other annotators' work; only reviewers and managers may use them.
 PEER_WORK_FILTERS = ("annotator", "agreement_lt", "agreement_gte")
+FILTERS = {"status", "provenance", "external_id", "created_after", *PEER_WORK_FILTERS}
 
 
 def _float(value: str, name: str) -> float:
@@ -48,9 +49,23 @@ class TaskListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     peer_work = False  # set per request once the project is known; blind until then
+    known_count: int | None = None  # the list's length when a counter gives it (see get_queryset)
+    count_with_page = True  # a filtered list's count would repeat its page's join: one query reads both
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "peer_work": self.peer_work}
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        # The page is chosen on task ids alone, so the filtered join (tasks x the annotator's assignments)
+        # can be answered from indexes without reading a task row; only the page's 50 rows are then read,
+        # with their items, by primary key. Selecting every column in the join itself made PostgreSQL
+        # walk the tasks in id order through the heap and, for a sparse filter, read hundreds of
+        # thousands of rows to fill one page.
+        page = self.paginate_queryset(self.get_queryset().select_related(None).only("id"))
+        assert page is not None  # this view always paginates
+        ids = [task.pk for task in page]
+        rows = Task.objects.filter(pk__in=ids).select_related("item").order_by("id") if ids else []
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def get_queryset(self) -> QuerySet[Task]:
         request = self.request
@@ -71,7 +86,8 @@ class TaskListView(generics.ListAPIView):
         if "provenance" in params:
             qs = qs.filter(item__provenance_kind=params["provenance"])
         if "external_id" in params:
-            qs = qs.filter(item__external_id=params["external_id"])
+            # The project's items are its dataset's: naming the dataset lets the (dataset, external_id) index find them.
+            qs = qs.filter(item__dataset_id=project.dataset_id, item__external_id=params["external_id"])
         if "agreement_lt" in params:
             qs = qs.filter(agreement__lt=_float(params["agreement_lt"], "agreement_lt"))
         if "agreement_gte" in params:
@@ -81,6 +97,9 @@ class TaskListView(generics.ListAPIView):
             if when is None:
                 raise InvalidInput("'created_after' must be an ISO 8601 date-time.", field="created_after")
             qs = qs.filter(created_at__gte=when)
+        if self.peer_work and not set(params) & FILTERS:
+            # Every task of the project: the count the imports keep, not a count over a million rows.
+            self.known_count = project.task_count
         return qs
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from annotation.models import Project, Task, TaskStatus
 from annotation.stream_roles import guess_roles, missing_roles
 from common.audit import audit
-from common.bulk import insert_rows
+from common.bulk import foreign_keys_checked_in_bulk, insert_rows
 from common.errors import InvalidInput
 from common.parsers import loads_without_nul
 from datasets.services.assets import readable_kind
@@ -167,24 +167,30 @@ def project_import(
 
     # Checked once the lines are known to be well formed (a malformed line gets its own error) and
     # before any file is stored (a refused import leaves nothing in storage).
-    item_ids = items_import(dataset=project.dataset, records=records, uploads=uploads, user=user,
-                            check=roles_fit if check_roles else None)
-    _queue_sync_of_ready_items(records, item_ids)
-    now = timezone.now()
-    task_ids = insert_rows(
-        Task,
-        ["project_id", "item_id", "status", "target_count", "submitted_count", "active_count", "is_honeypot",
-         "for_everyone", "flagged", "created_at", "updated_at"],
-        [[project.pk, item_id, TaskStatus.OPEN, project.overlap, 0, 0, False, for_everyone, False, now, now]
-         for item_id, for_everyone in zip(item_ids, everyone_shares(len(item_ids), project.everyone_share), strict=True)],
-    )
+    # The items, streams and tasks reference a handful of existing rows (the dataset, the project,
+    # the assets named) and each other: their keys are checked a set at a time, not row by row.
+    with foreign_keys_checked_in_bulk():
+        item_ids = items_import(dataset=project.dataset, records=records, uploads=uploads, user=user,
+                                check=roles_fit if check_roles else None)
+        _queue_sync_of_ready_items(records, item_ids)
+        now = timezone.now()
+        task_ids = insert_rows(
+            Task,
+            ["project_id", "item_id", "status", "target_count", "submitted_count", "active_count", "is_honeypot",
+             "for_everyone", "flagged", "created_at", "updated_at"],
+            [[project.pk, item_id, TaskStatus.OPEN, project.overlap, 0, 0, False, for_everyone, False, now, now]
+             for item_id, for_everyone in zip(item_ids, everyone_shares(len(item_ids), project.everyone_share),
+                                              strict=True)],
+        )
     Project.objects.filter(pk=project.pk).update(task_count=F("task_count") + len(task_ids))
     _honeypots(project, user, records, task_ids)
     if len(task_ids) >= ANALYZE_AFTER and len(task_ids) * 2 >= project.task_count + len(task_ids) \
             and connection.vendor == "postgresql":
         # An import that at least doubles the project leaves the planner's statistics stale (an
-        # empty table's estimate sends the next-task query into a nested loop); refresh them.
+        # empty table's estimate sends the next-task query into a nested loop); refresh those of
+        # the columns the queue filters on. Only those: at a million tasks the sample costs 0.4 s
+        # for them, 0.65 s for every column (the rest is refreshed by autovacuum's own ANALYZE).
         with connection.cursor() as cursor:
-            cursor.execute(f'ANALYZE "{Task._meta.db_table}"')
+            cursor.execute(f'ANALYZE "{Task._meta.db_table}" (project_id, status, is_honeypot)')
     audit(user, "project.import", project, project_id=project.pk, items=len(item_ids))
     return {"items": len(item_ids), "tasks": len(task_ids), "task_ids": task_ids[:1000]}

@@ -50,8 +50,8 @@ def test_query_count_does_not_grow_with_the_rows() -> None:
     now = dt.datetime.now(dt.UTC)
 
     def queries(n: int) -> int:
-        rows = [[dataset_id, f"x{i}", 1000, {"kind": "captured"}, "captured", {}, [], "", None, now, now]
-                for i in range(n)]
+        rows: list[list[object]] = [[dataset_id, f"x{i}", 1000, {"kind": "captured"}, "captured", {}, [], "", None,
+                                     now, now] for i in range(n)]
         with CaptureQueriesContext(connection) as captured:
             assert len(insert_rows(Item, COLUMNS, rows)) == n
         return len(captured)
@@ -108,3 +108,92 @@ def test_overlapping_pauses_on_two_threads_leave_the_collector_on_after_the_last
         t.join(10)
     assert seen == [False]
     assert gc.isenabled()
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's foreign-key triggers")
+
+
+def _items_locked_by_key_checks(item_ids: list[int]) -> int:
+    """Run the foreign-key checks the transaction still holds for COMMIT; each one that looks up an
+    item locks it ``FOR KEY SHARE``, which marks the row (``xmax``) with this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("SELECT count(*) FROM datasets_item WHERE id = ANY(%s) AND xmax::text <> '0'", [item_ids])
+        return int(cursor.fetchone()[0])
+
+def _stream_rows(dataset_id: int, asset_id: int, n: int) -> tuple[list[int], list[list[object]]]:
+    now = dt.datetime.now(dt.UTC)
+    items = insert_rows(Item, COLUMNS, [[dataset_id, f"k{i}", 1000, {"kind": "captured"}, "captured", {}, [], "",
+                                         None, now, now] for i in range(n)])
+    return items, [[item, asset_id, "t", 0] for item in items]
+
+
+@postgres_only
+def test_bulk_key_checks_lock_the_existing_parents_and_trust_the_rows_just_copied() -> None:
+    from common.bulk import foreign_keys_checked_in_bulk
+    from datasets.models import Asset, Stream
+
+    dataset_id = _dataset_id()
+    asset = Asset.objects.create(dataset_id=dataset_id, kind="text", original_name="t.txt")
+    with foreign_keys_checked_in_bulk(), CaptureQueriesContext(connection) as captured:
+        items, rows = _stream_rows(dataset_id, asset.pk, 500)
+        streams = insert_rows(Stream, ["item_id", "asset_id", "role", "offset_ms"], rows)
+    locks = [q["sql"] for q in captured.captured_queries if "FOR KEY SHARE" in q["sql"]]
+    # One set-based check per key with existing parents (the dataset, the asset); the items were just copied.
+    assert len(locks) == 2
+    assert '"datasets_dataset"' in locks[0] and '"datasets_asset"' in locks[1]
+    assert Stream.objects.filter(pk__in=streams, item_id__in=items, asset=asset).count() == 500
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"  # only the COPYs ran without the triggers
+    # No per-row check was queued for COMMIT; the same rows copied outside the block queue 500.
+    assert _items_locked_by_key_checks(items) == 0
+    more, rows = _stream_rows(dataset_id, asset.pk, 500)
+    insert_rows(Stream, ["item_id", "asset_id", "role", "offset_ms"], rows)
+    assert _items_locked_by_key_checks(more) == 500
+
+@postgres_only
+def test_bulk_key_checks_refuse_a_missing_parent_before_copying() -> None:
+    from django.db import IntegrityError, transaction
+
+    from common.bulk import foreign_keys_checked_in_bulk
+    from datasets.models import Asset, Stream
+
+    dataset_id = _dataset_id()
+    asset = Asset.objects.create(dataset_id=dataset_id, kind="text", original_name="t.txt")
+    with pytest.raises(IntegrityError, match='"asset_id"'), transaction.atomic(), foreign_keys_checked_in_bulk():
+        _, rows = _stream_rows(dataset_id, asset.pk, 3)
+        rows[1][1] = asset.pk + 1000
+        insert_rows(Stream, ["item_id", "asset_id", "role", "offset_ms"], rows)
+    assert not Stream.objects.exists()
+
+
+@postgres_only
+def test_rows_copied_outside_the_block_are_still_checked_by_the_database() -> None:
+    from django.db import IntegrityError, transaction
+
+    from datasets.models import Stream
+
+    dataset_id = _dataset_id()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _, rows = _stream_rows(dataset_id, 10**9, 2)
+        insert_rows(Stream, ["item_id", "asset_id", "role", "offset_ms"], rows)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would run
+
+
+@postgres_only
+def test_a_role_that_may_not_skip_triggers_leaves_the_checks_to_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    import common.bulk
+    from common.bulk import foreign_keys_checked_in_bulk
+    from datasets.models import Asset, Stream
+
+    monkeypatch.setattr(common.bulk, "_may_skip_triggers", lambda: False)
+    dataset_id = _dataset_id()
+    asset = Asset.objects.create(dataset_id=dataset_id, kind="text", original_name="t.txt")
+    with foreign_keys_checked_in_bulk(), CaptureQueriesContext(connection) as captured:
+        items, rows = _stream_rows(dataset_id, asset.pk, 20)
+        insert_rows(Stream, ["item_id", "asset_id", "role", "offset_ms"], rows)
+    assert not [q for q in captured.captured_queries if "session_replication_role" in q["sql"]]
+    assert _items_locked_by_key_checks(items) == 20

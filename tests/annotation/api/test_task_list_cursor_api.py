@@ -115,3 +115,46 @@ def test_without_a_cursor_the_page_number_answer_is_unchanged(project: Project, 
     assert third["next"] is None
     assert [r["id"] for r in first["results"] + third["results"]] == [tasks[i].pk for i in (1, 4, 7, 19, 22)]
     assert client.get(f"/api/projects/{project.pk}/tasks/?page=99").status_code == 404
+
+
+@pytest.mark.parametrize(("query", "keep"), [
+    ("", lambda i: True),  # every task: the count is the project's counter
+    ("status=review&annotator=annotator_a&agreement_gte=0.1", lambda i: i % 3 == 2 and i % 2 == 0 and i / N >= 0.1),
+    ("agreement_lt=0.5", lambda i: i / N < 0.5),
+])
+def test_page_numbers_count_every_matching_task_on_every_page(project: Project, tasks: list[Task], manager: User,
+                                                              client_for: Callable[[User], Any], query: str,
+                                                              keep: Callable[[int], bool]) -> None:
+    expected = [t.pk for i, t in enumerate(tasks) if keep(i)]
+    client, seen, page = client_for(manager), [], 1
+    while True:
+        body = client.get(f"/api/projects/{project.pk}/tasks/?{query}&page_size=2&page={page}").json()
+        assert body["count"] == len(expected)  # read with each page, the same on each
+        seen += [row["id"] for row in body["results"]]
+        if body["next"] is None:
+            break
+        page += 1
+    assert seen == expected
+    past = client.get(f"/api/projects/{project.pk}/tasks/?{query}&page_size=2&page={page + 1}")
+    assert past.status_code == 404
+
+
+def test_an_annotator_counts_only_their_own_tasks(project: Project, tasks: list[Task], annotator_a: User,
+                                                  client_for: Callable[[User], Any]) -> None:
+    body = client_for(annotator_a).get(f"/api/projects/{project.pk}/tasks/?page_size=5").json()
+    assert body["count"] == 12  # i = 0, 2, …, 22: not the project's 23
+    assert [r["id"] for r in body["results"]] == [t.pk for i, t in enumerate(tasks) if i % 2 == 0][:5]
+
+
+def test_an_empty_filtered_list_counts_zero(project: Project, tasks: list[Task], manager: User,
+                                            client_for: Callable[[User], Any]) -> None:
+    body = client_for(manager).get(f"/api/projects/{project.pk}/tasks/?status=gold").json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
+def test_the_external_id_filter_finds_the_one_item(project: Project, tasks: list[Task], manager: User,
+                                                   client_for: Callable[[User], Any]) -> None:
+    external_id = tasks[5].item.external_id
+    body = client_for(manager).get(f"/api/projects/{project.pk}/tasks/", {"external_id": external_id}).json()
+    assert [(r["id"], r["external_id"]) for r in body["results"]] == [(tasks[5].pk, external_id)]
+    assert body["count"] == 1
