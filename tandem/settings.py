@@ -161,6 +161,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "common.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "common.parsers.FastJSONParser",
         "rest_framework.parsers.FormParser",

@@ -14,11 +14,17 @@ from annotation.api.serializers import (
     AnnotationSerializer,
     AnnotationSubmitSerializer,
     PredictionSerializer,
+    annotation_data,
 )
 from annotation.models import AnnotationKind, Prediction, Role
 from annotation.policy import actor, annotation_for, annotation_to_reopen, annotations_visible, task_for
 from annotation.selectors import role_in
-from annotation.services.annotations import annotation_create, annotation_reopen, annotation_save, annotation_submit
+from annotation.services.annotations import (
+    annotation_create,
+    annotation_reopen,
+    annotation_save,
+    annotation_submit,
+)
 from annotation.services.assignments import assignment_ensure
 from common.errors import Forbidden
 from common.pagination import Pagination
@@ -43,13 +49,13 @@ class TaskAnnotationsView(APIView):
         serializer = AnnotationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         annotation, created = annotation_create(task=task, user=actor(request), result=serializer.validated_data.get("result"))
-        return Response(AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(annotation_data(annotation), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class AnnotationDetailView(APIView):
     @extend_schema(responses=AnnotationSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(AnnotationSerializer(annotation_for(request.user, pk)).data)
+        return Response(annotation_data(annotation_for(request.user, pk)))
 
     @extend_schema(request=AnnotationSaveSerializer, responses={200: AnnotationSerializer, 409: DetailSerializer})
     def put(self, request: Request, pk: int) -> Response:
@@ -62,7 +68,7 @@ class AnnotationDetailView(APIView):
             annotation=annotation, result=serializer.validated_data["result"],
             version=serializer.validated_data["version"], user=actor(request),
         )
-        return Response(AnnotationSerializer(annotation).data)
+        return Response(annotation_data(annotation))
 
 
 class AnnotationSubmitView(APIView):
@@ -74,7 +80,7 @@ class AnnotationSubmitView(APIView):
         serializer = AnnotationSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         annotation = annotation_submit(annotation=annotation, user=actor(request), version=serializer.validated_data.get("version"))
-        return Response(AnnotationSerializer(annotation).data)
+        return Response(annotation_data(annotation))
 
 
 class AnnotationReopenView(APIView):
@@ -83,7 +89,7 @@ class AnnotationReopenView(APIView):
     @extend_schema(request=None, responses={200: AnnotationSerializer, 403: DetailSerializer, 409: DetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         annotation = annotation_reopen(annotation=annotation_to_reopen(request.user, pk), user=actor(request))
-        return Response(AnnotationSerializer(annotation).data)
+        return Response(annotation_data(annotation))
 
 
 class TaskPredictionsView(APIView):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
@@ -31,16 +32,47 @@ from annotation.services.revisions import json_size, revision_write
 from common.audit import audit
 from common.errors import Conflict, Forbidden, InvalidInput, StaleVersion, TooLarge
 from common.states import check_transition
-from datasets.models import AssetKind, Stream
+from datasets.models import Asset, AssetKind, Stream
 
 # Sent (after commit) when a task has all the submitted annotations it needs; qa listens.
 task_completed = Signal()
 
 
+# An item's text streams and their assets' meta (which holds "chars"). Plain SQL: it runs on
+# every save of a result with spans, and building the ORM query cost more than running it.
+_TEXT_STREAMS = (f'SELECT s.role, a.meta FROM "{Stream._meta.db_table}" s '
+                 f'JOIN "{Asset._meta.db_table}" a ON a.id = s.asset_id WHERE s.item_id = %s AND a.kind = %s')
+
+
 def result_context(task: Task) -> ResultContext:
-    streams = Stream.objects.filter(item_id=task.item_id).select_related("asset")
-    lengths = {s.role: int(s.asset.meta.get("chars", 0)) for s in streams if s.asset.kind == AssetKind.TEXT and "chars" in s.asset.meta}
+    with connection.cursor() as cursor:
+        cursor.execute(_TEXT_STREAMS, [task.item_id, AssetKind.TEXT.value])
+        rows = cursor.fetchall()
+    lengths = {}
+    for role, raw in rows:
+        meta = json.loads(raw) if isinstance(raw, (str, bytes)) else raw  # jsonb comes back as text
+        if isinstance(meta, dict) and "chars" in meta:
+            lengths[role] = int(meta["chars"])
     return ResultContext(duration_ms=task.item.duration_ms, text_lengths=lengths)
+
+
+# Track kinds whose regions are checked against the length of a text stream (annotation/schema.py).
+_TEXT_KINDS = frozenset({"span", "redact"})
+
+
+def _names_text(schema: Any, result: Any) -> bool:
+    """Whether any region of ``result`` is on a track checked against a text stream's length.
+
+    Without one the streams are not read: a save of a result with no spans or redactions (most
+    saves of audio and video work) needs no text lengths.
+    """
+    tracks = {t.get("name") for t in schema.get("tracks", []) if isinstance(t, dict) and t.get("kind") in _TEXT_KINDS}
+    if not tracks:
+        return False
+    regions = result.get("regions") if isinstance(result, dict) else None
+    if not isinstance(regions, list):
+        return True  # not a valid result: the full check says why
+    return any(not isinstance(r, dict) or r.get("track") in tracks for r in regions)
 
 
 def result_check(project: Project, task: Task, result: Any) -> dict[str, Any]:
@@ -50,7 +82,10 @@ def result_check(project: Project, task: Task, result: Any) -> dict[str, Any]:
     if size > limit:
         raise TooLarge(f"The result is {size} bytes of JSON; an annotation holds at most {limit} "
                        "(TANDEM_MAX_RESULT_BYTES). Split the item or drop text the task does not need.")
-    ctx = result_context(task)
+    if _names_text(project.schema, result):
+        ctx = result_context(task)
+    else:
+        ctx = ResultContext(duration_ms=task.item.duration_ms)
     ctx.max_regions = settings.TANDEM_MAX_REGIONS
     try:
         return validate_result(project.schema, result, ctx)
@@ -144,7 +179,8 @@ def annotation_submit(*, annotation: Annotation, user: User, version: int | None
         )
     if annotation.status == AnnotationStatus.SUBMITTED:
         raise Conflict("This annotation is already submitted.", current_version=annotation.version)
-    assignment_for_labeling(task=annotation.task, user=user)
+    # Locked, and active again if its lease had lapsed; (task, annotator) has one assignment at most.
+    assignment = assignment_for_labeling(task=annotation.task, user=user)
     now = timezone.now()
     updated = Annotation.objects.filter(
         pk=annotation.pk, status=AnnotationStatus.DRAFT, version=annotation.version
@@ -156,12 +192,12 @@ def annotation_submit(*, annotation: Annotation, user: User, version: int | None
         raise Conflict("This annotation changed or was submitted meanwhile; reload it.")
     annotation.version += 1
     annotation.status = AnnotationStatus.SUBMITTED
-    annotation.submitted_at = now
+    annotation.submitted_at = annotation.updated_at = now
     _revision(annotation, user, annotation.result)
     task = Task.objects.select_for_update().get(pk=annotation.task_id)
-    held = Assignment.objects.filter(task=task, annotator=user, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.EXPIRED])
-    was_active = held.filter(status=AssignmentStatus.ACTIVE).exists()
-    held.update(status=AssignmentStatus.SUBMITTED, submitted_at=now)
+    was_active = assignment.status == AssignmentStatus.ACTIVE
+    if assignment.status in (AssignmentStatus.ACTIVE, AssignmentStatus.EXPIRED):
+        Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, submitted_at=now)
     task.submitted_count += 1
     if was_active and task.active_count > 0:
         task.active_count -= 1

@@ -14,11 +14,18 @@ from typing import Any
 
 import orjson
 from django.contrib.auth.models import User
+from django.db import connection
 
 from annotation.models import Annotation, AnnotationRevision
 from annotation.revisions import result_delta
 
 MAX_CHAIN = 1000
+
+
+# The revision just below the new one, if any. Plain SQL: it runs on every save and submit, and
+# building the ORM query cost several times more than running it.
+_PREVIOUS = (f'SELECT base_version, chain_bytes FROM "{AnnotationRevision._meta.db_table}" '
+             "WHERE annotation_id = %s AND version = %s")
 
 
 def json_size(value: Any) -> int:
@@ -36,8 +43,11 @@ def revision_write(annotation: Annotation, user: User | None, before: Mapping[st
     version = annotation.version
     previous = None
     if before is not None and version > 1:
-        previous = (AnnotationRevision.objects.filter(annotation_id=annotation.pk, version=version - 1)
-                    .values("version", "base_version", "chain_bytes").first())
+        with connection.cursor() as cursor:
+            cursor.execute(_PREVIOUS, [annotation.pk, version - 1])
+            row = cursor.fetchone()
+        if row is not None:
+            previous = {"version": version - 1, "base_version": row[0], "chain_bytes": row[1]}
     if previous is not None:
         delta = result_delta(before or {}, annotation.result)
         size = json_size(delta)

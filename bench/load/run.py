@@ -1,10 +1,14 @@
 """Load harness: 50 simulated annotators against gunicorn + PostgreSQL + Redis on 127.0.0.1.
 
 Creates a scratch database (default tandem_load), migrates it, starts gunicorn, creates a project
-(overlap 2) and its items through the REST API, then lets the annotators take tasks, save drafts
-every few seconds and submit for a bounded time and request count. Afterwards it checks the
-database against every acknowledged save, runs the two-writers race on one annotation, and prints
-one table.
+(overlap 2) and its items through the REST API, then lets the annotators work as the editor does
+(annotators.py: page loads, edits in bursts with think time between them, autosave 1 s after the
+last edit, submit) for a bounded time and request count. Afterwards it checks the database
+against every acknowledged save, runs the two-writers race on one annotation, and prints one
+table, with the CPU the clients, gunicorn and PostgreSQL each took during the load.
+
+All annotators run in this one process, on one asyncio loop, sharing one pool of keep-alive
+connections (wire.py, aiohttp), so the clients take as little of the machine as they can.
 
 Run: .venv/bin/python bench/load/run.py            (300 s)
      .venv/bin/python bench/load/run.py --seconds 60
@@ -24,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from annotators import DURATION_MS, SCHEMA, TEXT, RaceOutcome, Stats, annotator, race
+from annotators import AUTOSAVE_DEBOUNCE_S, DURATION_MS, SCHEMA, TEXT, Pace, RaceOutcome, Stats, annotator, race
+from cpu import CpuMeter, CpuUse
 from server import recreate_database, server_env, setup_django, start_gunicorn, stop
 from verify import Verdict, over_overlap, verify
+from wire import Pool
 
 MANAGER_PASSWORD = "load-manager-pass-123"
 
@@ -39,7 +45,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--max-requests", type=int, default=100_000, help="hard cap on load-phase requests")
     p.add_argument("--race-rounds", type=int, default=200)
     p.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
-                   help="seconds between two saves of one annotator")
+                   help="seconds between two bursts of edits of one annotator (each burst is saved "
+                        f"{AUTOSAVE_DEBOUNCE_S:.0f} s after its last edit, as the editor's autosave does)")
+    p.add_argument("--regions", type=int, nargs=2, default=(30, 100), metavar=("MIN", "MAX"),
+                   help="regions of a task's result when it is submitted (each save sends the whole result)")
+    p.add_argument("--no-page-loads", dest="page_loads", action="store_false",
+                   help="leave out the four GETs the editor page makes for each task")
+    p.add_argument("--connections", type=int, default=64,
+                   help="keep-alive connections all annotators share (more than gunicorn's threads)")
     p.add_argument("--restart-postgres-at", type=float, default=None, metavar="SECONDS",
                    help="restart the machine's PostgreSQL this many seconds into the load")
     p.add_argument("--port", type=int, default=8765)
@@ -115,21 +128,20 @@ def restart_postgres_later(at: float, window: list[float]) -> threading.Thread:
     return thread
 
 
-async def load(base: str, project: int, tokens: list[str], args: argparse.Namespace) -> tuple[Stats, list[int], float]:
+async def load(project: int, tokens: list[str], args: argparse.Namespace, meter: CpuMeter) -> tuple[Stats, list[int], float, CpuUse]:
     stats = Stats(max_requests=args.max_requests)
     deadline = time.monotonic() + args.seconds
-    # Idle connections are dropped by the client before gunicorn's 2 s keep-alive closes them under a request.
-    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2, keepalive_expiry=1.0)
-    clients = [httpx.AsyncClient(base_url=base, headers={"Authorization": f"Token {t}"}, timeout=30, limits=limits)
-               for t in tokens]
+    pool = Pool("127.0.0.1", args.port, size=args.connections)
+    pace = Pace(think=tuple(args.think), regions=tuple(args.regions), page_loads=args.page_loads)
     t0 = time.monotonic()
+    meter.start()
     try:
-        done = await asyncio.gather(*(annotator(c, project, stats, deadline, seed, tuple(args.think))
-                                      for seed, c in enumerate(clients)))
+        done = await asyncio.gather(*(annotator(pool, token, project, stats, deadline, seed, pace)
+                                      for seed, token in enumerate(tokens)))
     finally:
-        for c in clients:
-            await c.aclose()
-    return stats, list(done), time.monotonic() - t0
+        await pool.aclose()
+    cpu = meter.stop()
+    return stats, list(done), time.monotonic() - t0, cpu
 
 
 def pct(values: list[float], q: float) -> float:
@@ -160,10 +172,12 @@ def report(args: argparse.Namespace, stats: Stats, submitted: list[int], wall: f
         ("requests (load phase + race)", f"{stats.requests}"),
         ("throughput, load phase", f"{load_requests / wall:.1f} req/s"),
         ("acknowledged saves (PUT 200)", f"{len(saves)} ({len(saves) / wall:.1f}/s)"),
+        ("regions per save, mean", f"{stats.regions_saved / max(len(saves), 1):.0f}"),
         ("tasks submitted", f"{sum(submitted)}"),
         ("save latency p50 / p95 / p99", f"{pct(saves, 50):.1f} / {pct(saves, 95):.1f} / {pct(saves, 99):.1f} ms"),
         ("next-task latency p50 / p95", f"{pct(stats.latency_ms.get('next', []), 50):.1f} / {pct(stats.latency_ms.get('next', []), 95):.1f} ms"),
         ("submit latency p50 / p95", f"{pct(stats.latency_ms.get('submit', []), 50):.1f} / {pct(stats.latency_ms.get('submit', []), 95):.1f} ms"),
+        ("editor page GETs p50 / p95", f"{pct(stats.latency_ms.get('page', []), 50):.1f} / {pct(stats.latency_ms.get('page', []), 95):.1f} ms"),
         ("all requests p50 / p95 / p99", f"{pct(every, 50):.1f} / {pct(every, 95):.1f} / {pct(every, 99):.1f} ms"),
         ("5xx responses", f"{five}"),
         ("transport errors", f"{len(stats.transport_errors)}"),
@@ -180,6 +194,20 @@ def report(args: argparse.Namespace, stats: Stats, submitted: list[int], wall: f
         ("agreement jobs queued in Redis", f"{queued_jobs}"),
     ]
     return table(rows)
+
+
+def cpu_table(cpu: CpuUse, requests: int, saves: int, annotators: int) -> str:
+    """Where the machine's CPU went during the load phase (cpu.py says how each is counted)."""
+    per = max(requests, 1)
+    return table([
+        ("CPU during the load phase", f"{cpu.wall_s:.0f} s wall x {cpu.cores} cores"),
+        ("clients (this process's event loop)", f"{cpu.share(cpu.clients_s)}, {cpu.clients_s / per * 1000:.2f} ms/request"),
+        ("harness process in all (with its checks)", cpu.share(cpu.harness_s)),
+        ("gunicorn (master + workers)", f"{cpu.share(cpu.gunicorn_s)}, {cpu.gunicorn_s / per * 1000:.2f} ms/request"),
+        ("PostgreSQL (whole cluster)", f"{cpu.share(cpu.postgres_s)}, {cpu.postgres_s / per * 1000:.2f} ms/request"),
+        ("machine busy (everything)", cpu.share(cpu.machine_busy_s)),
+        ("saves: per second / one per annotator every", f"{saves / cpu.wall_s:.1f} / {cpu.wall_s * annotators / max(saves, 1):.1f} s"),
+    ])
 
 
 def main() -> None:
@@ -207,13 +235,13 @@ def main() -> None:
         window: list[float] = []
         restarter = (restart_postgres_later(args.restart_postgres_at, window)
                      if args.restart_postgres_at is not None else None)
-        stats, submitted, wall = asyncio.run(load(base, project, tokens[:-1], args))
+        stats, submitted, wall, cpu = asyncio.run(load(project, tokens[:-1], args, CpuMeter(proc.pid)))
         if restarter is not None:
             restarter.join()
         stop_event.set()
         watcher.join()
         load_requests = stats.requests
-        outcome = asyncio.run(race(base, tokens[-1], project, args.race_rounds, stats))
+        outcome = asyncio.run(race("127.0.0.1", args.port, tokens[-1], project, args.race_rounds, stats))
     finally:
         stop(proc)
     queued = int(broker.llen("media"))
@@ -224,6 +252,7 @@ def main() -> None:
         connection.close()  # the harness's own connection did not survive the restart
     verdict = verify(stats.acks)
     print(report(args, stats, submitted, wall, import_s, verdict, live, checks[0], outcome, queued, load_requests))
+    print(cpu_table(cpu, load_requests, len(stats.latency_ms.get("save", [])), args.annotators))
     server_errors = stats.server_errors
     if args.restart_postgres_at is not None:
         # 5xx while the database restarts are expected (503); any other, or any outside it, is not.

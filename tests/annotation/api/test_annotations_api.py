@@ -125,3 +125,44 @@ def test_saving_an_annotation_takes_a_bounded_number_of_queries(project, make_it
         response = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT]}, "version": 1}, format="json")
     assert response.status_code == 200
     assert len(queries) <= 8, [q["sql"] for q in queries]
+
+
+def test_one_annotation_answers_as_the_annotation_serializer_does(project, make_items, annotator_a, client_for) -> None:
+    from annotation.api.serializers import AnnotationSerializer, annotation_data
+
+    make_items(project, 2)
+    client = client_for(annotator_a)
+    task_id = _take(client, project)
+    created = client.post(f"/api/tasks/{task_id}/annotations/", {"result": {"regions": []}}, format="json").json()
+    saved = client.put(f"/api/annotations/{created['id']}/", {"result": {"regions": [SEGMENT]}, "version": 1}, format="json").json()
+    submitted = client.post(f"/api/annotations/{created['id']}/submit/", {"version": 2}, format="json").json()
+    stored = Annotation.objects.select_related("annotator").get(pk=created["id"])
+    assert submitted == dict(AnnotationSerializer(stored).data)
+    assert (saved["version"], submitted["version"], submitted["status"]) == (2, 3, "submitted")
+    gold = Annotation.objects.create(task_id=task_id, annotator=None, kind="gold", result={"regions": [SEGMENT]},
+                                     review_note="merged")
+    for annotation in (stored, gold, Annotation.objects.get(pk=gold.pk)):
+        assert annotation_data(annotation) == dict(AnnotationSerializer(annotation).data)
+
+
+def test_a_save_reads_the_role_with_the_annotation_and_the_text_only_for_spans(project, make_items, annotator_a, client_for) -> None:
+    make_items(project, 1)
+    client = client_for(annotator_a)
+    task_id = _take(client, project)
+    annotation = client.post(f"/api/tasks/{task_id}/annotations/", {}, format="json").json()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT]}, "version": 1}, format="json")
+    assert response.status_code == 200
+    sql = " ".join(q["sql"] for q in queries)
+    assert "datasets_stream" not in sql  # no span in the result: the text lengths are not needed
+    assert not any(q["sql"].lstrip().startswith('SELECT "annotation_membership"') for q in queries)
+    # The text (23 characters) is still read for a span, and a span past its end still refused by name.
+    span = {"id": "e1", "track": "entities", "label": "PER", "start_char": 0, "end_char": 24}
+    refused = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT, span]}, "version": 2},
+                         format="json")
+    assert refused.status_code == 400
+    assert refused.json()["region"] == "regions[1] (id 'e1')"
+    span["end_char"] = 23
+    kept = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT, span]}, "version": 2},
+                      format="json")
+    assert kept.status_code == 200, kept.content
