@@ -66,7 +66,7 @@ def main(n_tasks: int = 10_000) -> None:
     from annotation.models import Role, Task, TaskStatus
     from annotation.services.projects import member_set, project_create
     from datasets.models import Item
-    from qa.metrics import AgreementParams, task_report
+    from qa.metrics import AgreementParams, task_report, task_reports
     from qa.models import TaskAgreement
     from qa.selectors import agreement_csv, project_agreement
     from qa.selectors_quality import annotator_quality
@@ -80,8 +80,8 @@ def main(n_tasks: int = 10_000) -> None:
     duration = 30_000
     distinct = 200
     t0 = time.perf_counter()
-    reports = [task_report(SCHEMA, {n: _result(rng, duration) for n in NAMES}, duration_ms=float(duration),
-                           params=AgreementParams()) for _ in range(distinct)]
+    reports = task_reports(SCHEMA, [{n: _result(rng, duration) for n in NAMES} for _ in range(distinct)],
+                           durations=[float(duration)] * distinct, params=AgreementParams())
     one_report_s = (time.perf_counter() - t0) / distinct
     items = Item.objects.bulk_create(
         [Item(dataset=project.dataset, external_id=f"clip-{i:05d}", duration_ms=duration) for i in range(n_tasks)],

@@ -15,7 +15,7 @@ from qa.metrics.reliability import (
     fleiss_kappa,
     krippendorff_alpha,
 )
-from qa.metrics.report import task_report
+from qa.metrics.report import task_report, task_reports
 from qa.metrics.text import normalize_transcript, span_f1, token_kappa, tokenize, word_error_rate
 from qa.metrics.timeline import time_slice_matrix, time_sliced_alpha
 
@@ -38,6 +38,7 @@ __all__ = [
     "segment_f1",
     "span_f1",
     "task_report",
+    "task_reports",
     "time_slice_matrix",
     "time_sliced_alpha",
     "token_kappa",

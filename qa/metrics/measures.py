@@ -68,28 +68,28 @@ def task_measure(report: Mapping[str, Any], measure: str) -> float | None:
     return value
 
 
-def _pair_value(report: Mapping[str, Any], a: str, b: str, measure: str) -> float | None:
-    def of(track: Track, field: str | None) -> float | None:
-        for p in track.get("pairs", []):
-            if p.get("a") == a and p.get("b") == b:
-                return p.get(field) if field else pair_track_value(track, p)
-        return None
-
-    segments = _segments(report)
-    value: float | None = None
-    if measure == "time_sliced_alpha":
-        value = _mean([of(t, "alpha") for t in segments])
-    elif measure == "segment_f1":
-        value = _mean([of(t, "f1") for t in segments])
-    if value is None:
-        value = _mean([of(t, None) for t in report.get("tracks", {}).values()])
-    return value
-
-
 def pair_measures(report: Mapping[str, Any], measure: str) -> list[dict[str, Any]]:
     """Each annotator pair's figure for ``measure``: ``[{"a", "b", "score"}]`` in report order."""
+    tracks = list(report.get("tracks", {}).values())
     keys: dict[tuple[str, str], None] = {}
-    for t in report.get("tracks", {}).values():
+    # Per track, each pair's first entry (a track lists a pair once; the first one counts).
+    entries: list[dict[tuple[str, str], Mapping[str, Any]]] = []
+    for t in tracks:
+        found: dict[tuple[str, str], Mapping[str, Any]] = {}
         for p in t.get("pairs", []):
-            keys[(p["a"], p["b"])] = None
-    return [{"a": a, "b": b, "score": _pair_value(report, a, b, measure)} for a, b in keys]
+            key = (p["a"], p["b"])
+            keys[key] = None
+            found.setdefault(key, p)
+        entries.append(found)
+    segments = [i for i, t in enumerate(tracks) if t.get("kind") == "segment"]
+    field = {"time_sliced_alpha": "alpha", "segment_f1": "f1"}.get(measure)
+    out = []
+    for key in keys:
+        value: float | None = None
+        if field is not None:
+            value = _mean([entries[i][key].get(field) if key in entries[i] else None for i in segments])
+        if value is None:
+            value = _mean([pair_track_value(t, found[key]) if key in found else None
+                           for t, found in zip(tracks, entries)])
+        out.append({"a": key[0], "b": key[1], "score": value})
+    return out

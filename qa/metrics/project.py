@@ -16,6 +16,9 @@ from numpy.typing import NDArray
 from qa.metrics.regions import clean
 from qa.metrics.reliability import alpha_from_coincidences, binary_alphas
 
+#: Matrix cells that wait before being added to a pool's running sum (bounds its memory).
+FOLD_CELLS = 2_000_000
+
 HIST_EDGES: list[float] = [round(-1.0 + 0.1 * i, 1) for i in range(21)]
 
 
@@ -33,27 +36,61 @@ def distribution(values: Iterable[float | None]) -> dict[str, Any]:
 
 
 class _Pool:
-    """Running sum of coincidence matrices keyed by label name; 'uncovered' kept at index 0."""
+    """Running sum of coincidence matrices keyed by label name; 'uncovered' kept at index 0.
+
+    Matrices wait in groups of equal categories and are added a few thousand at a time, in task
+    order onto the running sum: the same additions in the same order as adding each one as it
+    comes, without array operations per task, and without holding every task's matrix.
+    """
 
     def __init__(self) -> None:
         self.labels: list[str] = []
         self._o = np.zeros((1, 1))
+        self._pos: dict[tuple[str, ...], NDArray[np.intp]] = {}
+        self._waiting: dict[tuple[str, ...], tuple[list[int], list[list[list[float]]]]] = {}
+        self._n = 0
 
     def add(self, categories: list[str], matrix: list[list[float]]) -> None:
         """Add one task's (K+1) x (K+1) matrix whose last category is 'uncovered'."""
-        new = [c for c in categories if c not in self.labels]
-        if new:
-            self.labels.extend(new)
-            grown = np.zeros((len(self.labels) + 1, len(self.labels) + 1))
-            grown[: self._o.shape[0], : self._o.shape[1]] = self._o
-            self._o = grown
-        pos = [self.labels.index(c) + 1 for c in categories] + [0]
-        self._o[np.ix_(pos, pos)] += np.asarray(matrix, dtype=np.float64)
+        key = tuple(categories)
+        if key not in self._pos:
+            self.labels.extend([c for c in categories if c not in self.labels])
+            self._pos[key] = np.array([self.labels.index(c) + 1 for c in categories] + [0], dtype=np.intp)
+        group = self._waiting.get(key)
+        if group is None:
+            group = self._waiting[key] = ([], [])
+        group[0].append(self._n)
+        group[1].append(matrix)
+        self._n += 1
+        if self._n * (len(self.labels) + 1) ** 2 >= FOLD_CELLS:
+            self._fold()
+
+    def _fold(self) -> None:
+        size = len(self.labels) + 1
+        stack = np.zeros((self._n + 1, size, size))
+        stack[0, : self._o.shape[0], : self._o.shape[1]] = self._o
+        for key, (at, mats) in self._waiting.items():
+            pos = self._pos[key]
+            rows = np.array(at, dtype=np.intp) + 1
+            stack[rows[:, None, None], pos[None, :, None], pos[None, None, :]] = np.asarray(mats, dtype=np.float64)
+        # accumulate adds strictly in order (a sum may pair the terms up differently).
+        self._o = np.add.accumulate(stack, axis=0)[-1]
+        self._waiting.clear()
+        self._n = 0
 
     def matrix(self) -> NDArray[np.float64]:
         """Pooled matrix in label order with 'uncovered' last, as task reports have it."""
+        self._fold()
         perm = [*list(range(1, len(self.labels) + 1)), 0]
         return self._o[np.ix_(perm, perm)]
+
+
+def _append(cells: dict[tuple[str, str], list[float]], key: tuple[str, str], value: float) -> None:
+    found = cells.get(key)
+    if found is None:
+        cells[key] = [value]
+    else:
+        found.append(value)
 
 
 def _matrix(names: list[str], cells: Mapping[tuple[str, str], list[float]]) -> dict[str, Any]:
@@ -87,28 +124,41 @@ def project_report(task_reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         names.update(rep.get("annotators", []))
         for p in rep.get("pairs", []):
             if p["score"] is not None:
-                pair_cells.setdefault((p["a"], p["b"]), []).append(p["score"])
+                _append(pair_cells, (p["a"], p["b"]), p["score"])
         for tname, t in rep.get("tracks", {}).items():
-            acc = tracks.setdefault(tname, {"kind": t.get("kind"), "scores": [], "cells": {}, "onset": {},
-                                            "pool": _Pool(), "f1": {}, "confusion": {}})
+            acc = tracks.get(tname)
+            if acc is None:
+                acc = tracks[tname] = {"kind": t.get("kind"), "scores": [], "cells": {}, "onset": {},
+                                       "pool": _Pool(), "f1": {}, "confusion": {}}
             acc["scores"].append(t.get("score"))
+            cells, onset, f1, confusion = acc["cells"], acc["onset"], acc["f1"], acc["confusion"]
             for p in t.get("pairs", []):
                 key = (p["a"], p["b"])
                 if p.get("score") is not None:
-                    acc["cells"].setdefault(key, []).append(p["score"])
+                    _append(cells, key, p["score"])
                 if p.get("onset_error_ms") is not None:
-                    acc["onset"].setdefault(key, []).append(p["onset_error_ms"])
+                    _append(onset, key, p["onset_error_ms"])
                 for lab, c in p.get("labels", {}).items():
-                    cell = acc["f1"].setdefault(lab, [0, 0, 0])
+                    cell = f1.get(lab)
+                    if cell is None:
+                        cell = f1[lab] = [0, 0, 0]
                     cell[0] += c["tp"]
                     cell[1] += c["n_a"]
                     cell[2] += c["n_b"]
                 conf = p.get("confusion")
                 if conf:
-                    table = acc["confusion"].setdefault(f"{p['a']}|{p['b']}", {})
+                    pair_key = f"{p['a']}|{p['b']}"
+                    table = confusion.get(pair_key)
+                    if table is None:
+                        table = confusion[pair_key] = {}
                     for ra, row in conf["matrix"].items():
+                        if not row:
+                            continue
+                        into = table.get(ra)
+                        if into is None:
+                            into = table[ra] = {}
                         for cb, n in row.items():
-                            table.setdefault(ra, {})[cb] = table.get(ra, {}).get(cb, 0) + n
+                            into[cb] = into.get(cb, 0) + n
             if "coincidences" in t:
                 acc["pool"].add(t["coincidences"]["categories"], t["coincidences"]["matrix"])
     ordered = sorted(names)

@@ -11,8 +11,11 @@ units (F1, or 1 - WER) that the project aggregator turns into annotator x annota
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import combinations, pairwise
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -22,7 +25,7 @@ from qa.metrics.matching import match_boxes, match_points, prf
 from qa.metrics.measures import pair_measures, task_measure
 from qa.metrics.params import AgreementParams
 from qa.metrics.regions import Region, clean, label_index, mean_defined, regions_of
-from qa.metrics.segments import SegmentTrack
+from qa.metrics.segments import segment_entries
 from qa.metrics.text import normalize_transcript, span_f1, token_kappa, tokenize, word_error_rate
 
 #: The published rule (see `AgreementParams` for each default).
@@ -137,6 +140,124 @@ def _box_track(
     return {"kind": "box", "score": mean_defined([p["score"] for p in pairs]), "pairs": pairs}
 
 
+def _get_all(regions: Sequence[Region], key: str) -> list[Any]:
+    """``r.get(key)`` of every region; at C speed when every region has the key."""
+    try:
+        return list(map(itemgetter(key), regions))
+    except KeyError:
+        return [r.get(key) for r in regions]
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while reports are built.
+
+    Reports are trees of dicts and lists (no reference cycles to reclaim), but building thousands
+    of them triggers full collections that walk every object alive, the caller's annotations
+    included: on a 10,000-task project that walking cost about as much as the measuring itself.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _by_track(
+    schema: Mapping[str, Any], names: list[str], annotations: Mapping[str, Any]
+) -> dict[str, list[list[Region]]]:
+    """Each schema track's regions per annotator (regions of other tracks are left out)."""
+    per_track: dict[str, list[list[Region]]] = {t["name"]: [[] for _ in names] for t in schema.get("tracks", [])}
+    for a, name in enumerate(names):
+        regions = regions_of(annotations[name])
+        tracks = _get_all(regions, "track")
+        if tracks and tracks.count(tracks[0]) == len(tracks):
+            # All on one track (the usual result of a one-track project): no per-region lookup.
+            slot = per_track.get(tracks[0])
+            if slot is not None:
+                slot[a].extend(regions)
+            continue
+        for region, track in zip(regions, tracks):
+            slot = per_track.get(track)
+            if slot is not None:
+                slot[a].append(region)
+    return per_track
+
+
+def task_reports(
+    schema: Mapping[str, Any],
+    annotations: Sequence[Mapping[str, Any]],
+    *,
+    durations: Sequence[float | None] | None = None,
+    texts: Sequence[Mapping[str, str] | None] | None = None,
+    params: AgreementParams = DEFAULT_PARAMS,
+) -> list[dict[str, Any]]:
+    """`task_report` of many tasks of one schema: ``annotations[i]`` maps annotator -> result of task i.
+
+    ``durations`` and ``texts`` (optional) are per task, as `task_report` takes them. Segment tracks
+    are measured for all tasks together (`qa.metrics.segments`), which is what makes a project's
+    recomputation fast; every report equals the one `task_report` gives for its task alone.
+    """
+    n = len(annotations)
+    durs: list[float | None] = list(durations) if durations is not None else [None] * n
+    txts: list[Mapping[str, str] | None] = list(texts) if texts is not None else [None] * n
+    if len(durs) != n or len(txts) != n:
+        raise ValueError("durations and texts need one entry per task")
+    # Gamma's solver makes cyclic garbage of its own, and takes long: the collector stays on then.
+    quiet: AbstractContextManager[None] = nullcontext() if params.gamma else _no_cyclic_gc()
+    with quiet:
+        return _reports(schema, annotations, durs, txts, params)
+
+
+def _reports(
+    schema: Mapping[str, Any], annotations: Sequence[Mapping[str, Any]], durs: list[float | None],
+    txts: list[Mapping[str, str] | None], params: AgreementParams,
+) -> list[dict[str, Any]]:
+    schema_tracks = list(schema.get("tracks", []))
+    reports: list[dict[str, Any]] = []
+    # Segment tracks wait for one batch over all tasks: per track, (task, names, regions, duration).
+    waiting: dict[int, list[tuple[int, list[str], list[Sequence[Region]], float]]] = {}
+    for ti, annotated in enumerate(annotations):
+        names = sorted(annotated)
+        per_track = _by_track(schema, names, annotated)
+        duration_ms = durs[ti]
+        if duration_ms is None:
+            ends = [r.get("end_ms", r.get("time_ms", 0)) for regs in per_track.values() for rr in regs for r in rr]
+            duration_ms = float(max(ends, default=0)) or 1.0
+        tracks: dict[str, Any] = {}
+        for si, track in enumerate(schema_tracks):
+            regs: list[Sequence[Region]] = list(per_track[track["name"]])
+            kind = track.get("kind")
+            if len(names) < 2:
+                tracks[track["name"]] = {"kind": kind, "score": None, "pairs": []}
+            elif kind == "segment":
+                tracks[track["name"]] = None
+                waiting.setdefault(si, []).append((ti, names, regs, duration_ms))
+            elif kind == "point":
+                tracks[track["name"]] = _point_track(track, names, regs, params.tolerance_ms)
+            elif kind == "transcript":
+                tracks[track["name"]] = _transcript_track(names, regs)
+            elif kind == "span":
+                tracks[track["name"]] = _span_track(track, names, regs, txts[ti] or {})
+            elif kind == "box":
+                tracks[track["name"]] = _box_track(track, names, regs, params.box_iou)
+            else:
+                tracks[track["name"]] = {"kind": kind, "score": None, "pairs": []}
+        reports.append({"annotators": names, "duration_ms": duration_ms, "measure": params.measure, "tracks": tracks})
+    # Track by track, so that units of one track come together.
+    units = [(si, *unit) for si, track_units in waiting.items() for unit in track_units]
+    entries = segment_entries([schema_tracks[u[0]] for u in units], [u[2] for u in units], [u[3] for u in units],
+                              [u[4] for u in units], params)
+    for (si, ti, *_), entry in zip(units, entries):
+        reports[ti]["tracks"][schema_tracks[si]["name"]] = entry
+    for report in reports:
+        report["score"] = task_measure(report, params.measure)
+        report["pairs"] = pair_measures(report, params.measure)
+    return reports
+
+
 def task_report(
     schema: Mapping[str, Any],
     annotations: Mapping[str, Any],
@@ -154,38 +275,6 @@ def task_report(
     token kappa. Boxes: per-frame F1 at the union of keyframe times. Relation tracks are listed but
     not scored. The task "score" and each entry of "pairs" are ``params.measure`` (see
     `qa.metrics.measures`; by default the mean of the track scores that are defined), computed
-    by one rule for the task and for a pair.
+    by one rule for the task and for a pair. Many tasks at once: `task_reports`.
     """
-    names = sorted(annotations)
-    per_track: dict[str, list[list[Region]]] = {t["name"]: [[] for _ in names] for t in schema.get("tracks", [])}
-    for a, name in enumerate(names):
-        for region in regions_of(annotations[name]):
-            slot = per_track.get(region.get("track"))  # type: ignore[arg-type]
-            if slot is not None:
-                slot[a].append(region)
-    if duration_ms is None:
-        ends = [r.get("end_ms", r.get("time_ms", 0)) for regs in per_track.values() for rr in regs for r in rr]
-        duration_ms = float(max(ends, default=0)) or 1.0
-    tracks: dict[str, Any] = {}
-    for track in schema.get("tracks", []):
-        regs: list[Sequence[Region]] = list(per_track[track["name"]])
-        kind = track.get("kind")
-        if len(names) < 2:
-            tracks[track["name"]] = {"kind": kind, "score": None, "pairs": []}
-        elif kind == "segment":
-            tracks[track["name"]] = SegmentTrack(track, names, regs, duration_ms, params).report()
-        elif kind == "point":
-            tracks[track["name"]] = _point_track(track, names, regs, params.tolerance_ms)
-        elif kind == "transcript":
-            tracks[track["name"]] = _transcript_track(names, regs)
-        elif kind == "span":
-            tracks[track["name"]] = _span_track(track, names, regs, texts or {})
-        elif kind == "box":
-            tracks[track["name"]] = _box_track(track, names, regs, params.box_iou)
-        else:
-            tracks[track["name"]] = {"kind": kind, "score": None, "pairs": []}
-    measure = params.measure
-    report: dict[str, Any] = {"annotators": names, "duration_ms": duration_ms, "measure": measure, "tracks": tracks}
-    report["score"] = task_measure(report, measure)
-    report["pairs"] = pair_measures(report, measure)
-    return report
+    return task_reports(schema, [annotations], durations=[duration_ms], texts=[texts], params=params)[0]

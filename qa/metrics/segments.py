@@ -1,30 +1,51 @@
-"""Agreement on one segment track of a task: the steps behind a segment entry of `task_report`.
+"""Agreement on segment tracks: the steps behind a segment entry of `task_report`, many at once.
 
-`SegmentTrack` holds what the steps share: the regions as arrays, the coded timeline, and the
-per-label counts that the annotator pairs add up. The steps, in order: code each annotator's
-regions; lay them on one timeline of ticks (time-sliced alpha, per-label binary alpha); match
-every pair of annotators (F1, boundary errors, pairwise alpha, label confusion); pool the
-per-label F1 over the pairs; Mathet's gamma when asked for.
+A project recomputes thousands of task reports, each a few hundred segments; done task by task,
+the time goes into thousands of small array calls. Here every step runs once over the segments of
+many units (one unit: one segment track of one task) laid end to end, and the units are told
+apart by offsets into those arrays:
+
+1. code each annotator's regions (per unit, the track's schema labels, then the extras it uses);
+2. cut each unit's time at every boundary into pieces and count the ticks in each (`timeline`);
+3. paint each annotator's segments onto the pieces (which segment, hence which label, covers each);
+4. per annotator pair, add up tick weights by (label of a, label of b): the pair's coincidences,
+   whose sum over the pairs is the unit's coincidence matrix (time-sliced alpha, per-label alpha);
+5. match each pair's segments one to one (F1, boundary errors, label confusion), candidates found
+   through one sorted array of all segments; pairs with an ambiguous choice take `match_segments`;
+6. pool per-label F1 over the pairs; Mathet's gamma when asked for (unit by unit, it is slow).
+
+A unit's figures depend only on its own part of those arrays, so its entry is the same whether it
+is computed alone or with others (tests pin both against each other). Counts and tick sums are
+exact; the coincidence matrix is the exact sum over annotator pairs divided once by
+(annotators - 1), which for three annotators or fewer is the per-tick sum to the last bit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.metrics.matching import assign, interval_iou, prf
+from qa.metrics.matching import assign, interval_iou
 from qa.metrics.params import AgreementParams
-from qa.metrics.regions import Region, clean, label_index
-from qa.metrics.reliability import alpha_from_coincidences, binary_alphas, coincidence_matrix
-from qa.metrics.timeline import build_timeline
+from qa.metrics.regions import Region
 
 #: One annotator's segments: start times, end times, label codes.
 Arrays = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+
+#: Units per batch: the largest arrays hold a few 8-byte numbers per piece and annotator pair,
+#: about 25 MB for 1,000 units of three annotators and 150 segments, while the array calls stay few.
+CHUNK = 1000
+
+_START = itemgetter("start_ms")
+_END = itemgetter("end_ms")
 
 
 @dataclass(frozen=True)
@@ -56,149 +77,575 @@ def match_segments(ref: Arrays, cand: Arrays, iou: float) -> SegmentMatching:
     return SegmentMatching(ra, ca, r, c)
 
 
-def boundary_errors(ref: Arrays, cand: Arrays, r: NDArray[np.intp], c: NDArray[np.intp]) -> dict[str, float | None]:
-    """Mean absolute and signed onset/offset differences (candidate - reference) of matched segments."""
-    d_on = cand[0][c] - ref[0][r]
-    d_off = cand[1][c] - ref[1][r]
-    nm = len(r)
-    if nm == 0:
-        return {"onset_error_ms": None, "offset_error_ms": None, "onset_bias_ms": None, "offset_bias_ms": None}
-    return {
-        "onset_error_ms": float(np.abs(d_on).sum()) / nm,
-        "offset_error_ms": float(np.abs(d_off).sum()) / nm,
-        "onset_bias_ms": float(d_on.sum()) / nm,
-        "offset_bias_ms": float(d_off.sum()) / nm,
-    }
+def _starts(sizes: Ints) -> Ints:
+    """Exclusive running sum: where each block of a concatenation starts."""
+    out = np.cumsum(sizes)
+    out -= sizes
+    return out
 
 
-def confusion(
-    labels: list[Hashable], ref_codes: NDArray[np.int64], cand_codes: NDArray[np.int64],
-    counts_r: NDArray[np.int64], counts_c: NDArray[np.int64],
-) -> dict[str, Any]:
-    """Label table of a label-blind matching (matched codes given), plus what stayed unmatched."""
-    k = len(labels)
-    mat = np.bincount(ref_codes * k + cand_codes, minlength=k * k).reshape(k, k)
-    lost_r = counts_r - mat.sum(axis=1)
-    lost_c = counts_c - mat.sum(axis=0)
-    nz_rows, nz_cols = np.nonzero(mat)
-    table: dict[str, dict[str, int]] = {}
-    for i, j in zip(nz_rows.tolist(), nz_cols.tolist()):
-        table.setdefault(str(labels[i]), {})[str(labels[j])] = int(mat[i, j])
-    return {
-        "matrix": table,
-        "swapped": int(len(ref_codes) - np.trace(mat)),
-        "unmatched_reference": {str(labels[i]): v for i, v in enumerate(lost_r.tolist()) if v},
-        "unmatched_candidate": {str(labels[i]): v for i, v in enumerate(lost_c.tolist()) if v},
-    }
+def _sums(index: Ints, weights: NDArray[Any], n: int) -> Floats:
+    """Sum of the weights at each index 0..n-1, added in input order (`np.bincount`)."""
+    out: Floats = np.bincount(index, weights=weights, minlength=n).astype(np.float64, copy=False)
+    return out
+
+
+def _within(sizes: Ints) -> Ints:
+    """Position inside its block of every element of blocks of the given sizes: 0..n0-1, 0..n1-1, ..."""
+    return np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(_starts(sizes), sizes)
+
+
+def _labels_of(regions: list[Region]) -> list[Any]:
+    try:
+        return list(map(dict.get, regions, repeat("label")))  # type: ignore[arg-type]
+    except TypeError:  # a Mapping that is not a dict
+        return [r.get("label") for r in regions]
 
 
 @dataclass
-class LabelTotals:
-    """Per-label counts pooled over every annotator pair: same-label matches and regions on each side."""
+class _Coded:
+    """The regions of a batch of units, rows (unit, annotator) laid end to end.
 
-    tp: NDArray[np.float64]
-    n_a: NDArray[np.float64]
-    n_b: NDArray[np.float64]
+    Below, "task" stands for a unit: each segment track of a task is measured on its own.
+    """
 
-    @classmethod
-    def zeros(cls, k: int) -> LabelTotals:
-        return cls(np.zeros(k), np.zeros(k), np.zeros(k))
-
-    def add(self, tp: NDArray[np.int64], n_a: NDArray[np.int64], n_b: NDArray[np.int64]) -> None:
-        self.tp += tp
-        self.n_a += n_a
-        self.n_b += n_b
-
-    def entry(self, x: int, alpha: float | None) -> dict[str, Any]:
-        """Label `x`'s pooled figures: its binary alpha (given) and its F1 over all pairs."""
-        n = self.n_a[x] + self.n_b[x]
-        return {"alpha": alpha, "f1": clean(2.0 * self.tp[x] / n) if n else None,
-                "tp": int(self.tp[x]), "n_a": int(self.n_a[x]), "n_b": int(self.n_b[x])}
+    labels: list[list[Hashable]]  # per task: the label coding (schema order, then extras by repr)
+    start: Floats
+    end: Floats
+    code: Ints
+    row_task: Ints  # task of each row
+    row_size: Ints  # regions per row
+    row_first: Ints  # first row of each task
+    seg_row: Ints
 
 
-class SegmentTrack:
-    """The regions of one segment track, by annotator, measured step by step (see the module doc)."""
+def _code_track(track: Mapping[str, Any], values: list[Any], bounds: Ints) -> tuple[Ints, list[list[Hashable]]]:
+    """Label codes of one track's regions; unit u's regions are values[bounds[u]:bounds[u + 1]]."""
+    schema: list[Hashable] = [lab["value"] for lab in track.get("labels", [])]
+    known = set(schema)
+    index = {lab: i for i, lab in enumerate(schema)}
+    labels = [schema] * (len(bounds) - 1)
+    extra = set(values) - known
+    if not extra:
+        return np.fromiter(map(index.__getitem__, values), np.int64, len(values)), labels
+    # Labels the schema lacks: each unit codes its own, after the schema's, sorted by repr.
+    code = np.fromiter(map({**index, **dict.fromkeys(extra, -1)}.__getitem__, values), np.int64, len(values))
+    for u in np.unique(np.searchsorted(bounds, np.flatnonzero(code < 0), side="right") - 1).tolist():
+        lo, hi = int(bounds[u]), int(bounds[u + 1])
+        mine = values[lo:hi]
+        labels[u] = schema + sorted(set(mine) - known, key=repr)
+        local = {lab: i for i, lab in enumerate(labels[u])}
+        code[lo:hi] = np.fromiter(map(local.__getitem__, mine), np.int64, hi - lo)
+    return code, labels
+
+
+def _code(tracks: Sequence[Mapping[str, Any]], regs: Sequence[Sequence[Sequence[Region]]]) -> _Coded:
+    """Step 1: one array per field over all regions; label codes per unit as `label_index` gives them.
+
+    A unit is one segment track of one task (``tracks[u]``, ``regs[u]`` per annotator).
+    """
+    every: list[Region] = []
+    sizes: list[int] = []
+    for rows in regs:
+        for rr in rows:
+            every.extend(rr)
+            sizes.append(len(rr))
+    n = len(every)
+    row_size = np.array(sizes, dtype=np.int64)
+    n_rows = np.array([len(rows) for rows in regs], dtype=np.int64)
+    row_task = np.repeat(np.arange(len(regs), dtype=np.int64), n_rows)
+    seg_row = np.repeat(np.arange(len(sizes), dtype=np.int64), row_size)
+    start = np.fromiter(map(_START, every), np.float64, n)
+    end = np.fromiter(map(_END, every), np.float64, n)
+    values = _labels_of(every)
+    unit_first = np.append(_starts(np.bincount(row_task, weights=row_size, minlength=len(regs)).astype(np.int64)), n)
+    code = np.empty(n, dtype=np.int64)
+    labels: list[list[Hashable]] = []
+    u = 0
+    while u < len(regs):
+        v = u + 1
+        while v < len(regs) and tracks[v] is tracks[u]:
+            v += 1
+        lo, hi = int(unit_first[u]), int(unit_first[v])
+        code[lo:hi], run = _code_track(tracks[u], values[lo:hi], unit_first[u : v + 1] - lo)
+        labels.extend(run)
+        u = v
+    return _Coded(labels, start, end, code, row_task, row_size, _starts(n_rows), seg_row)
+
+
+@dataclass
+class _Pieces:
+    """Step 2: every task's time cut at each boundary (unclipped), with the ticks in each piece."""
+
+    count: Ints  # pieces per task
+    first: Ints  # first piece of each task
+    weight: Floats  # ticks per piece (0 outside [0, duration))
+    rank_start: Ints  # per segment: index of the piece its start opens (its end closes rank_end - 1)
+    rank_end: Ints
+
+
+def _pieces(c: _Coded, durations: Floats, tick_ms: float) -> _Pieces:
+    """Boundaries sorted per task in one sort; the pieces outside [0, duration] weigh nothing.
+
+    Unclipped boundaries keep segments that meet beyond the item's end apart for matching; the
+    clipped ones would give the same pieces inside [0, duration] and the same tick counts, as
+    `timeline.build_timeline` counts them (a piece [a, b) holds ceil(b / tick) - ceil(a / tick)).
+    """
+    n_tasks = len(durations)
+    n = len(c.start)
+    seg_task = c.row_task[c.seg_row]
+    values = np.empty(2 * n + 2 * n_tasks)
+    values[0 : 2 * n : 2] = c.start
+    values[1 : 2 * n : 2] = c.end
+    values[2 * n : 2 * n + n_tasks] = 0.0
+    values[2 * n + n_tasks :] = durations
+    task = np.concatenate([np.repeat(seg_task, 2), np.arange(n_tasks), np.arange(n_tasks)])
+    # Complex numbers sort by real part, then imaginary part: by task, then by time, in one sort.
+    order = np.argsort(task + 1j * values, kind="stable")
+    sv, st = values[order], task[order]
+    new = np.ones(len(sv), dtype=bool)
+    new[1:] = (sv[1:] != sv[:-1]) | (st[1:] != st[:-1])
+    unique_id = np.cumsum(new) - 1
+    bound, bound_task = sv[new], st[new]
+    per_task = np.bincount(bound_task, minlength=n_tasks)
+    first_bound = _starts(per_task)
+    rank = np.empty(len(sv), dtype=np.int64)
+    rank[order] = unique_id
+    rank_start = rank[0 : 2 * n : 2] - first_bound[seg_task]
+    rank_end = rank[1 : 2 * n : 2] - first_bound[seg_task]
+    clipped = np.minimum(np.maximum(bound, 0.0), durations[bound_task])
+    edges = np.ceil(clipped / tick_ms).astype(np.int64)
+    inner = bound_task[1:] == bound_task[:-1]
+    weight = (edges[1:] - edges[:-1])[inner].astype(np.float64)
+    return _Pieces(per_task - 1, first_bound - np.arange(n_tasks), weight, rank_start, rank_end)
+
+
+@dataclass
+class _Painted:
+    """Step 3: the segment covering each (row, piece) slot (-1: none), and the segments in slot order."""
+
+    segment: Ints
+    by_start: Ints  # segments sorted by row, then start (ties: list order)
+    start_key: Ints  # per segment: slot of its first piece (row's first slot + start rank)
+    end_key: Ints  # per segment: slot after its last piece
+
+
+def _paint(c: _Coded, pc: _Pieces, row_slot: Ints, n_slots: int) -> _Painted:
+    """Which segment covers each (row, piece) slot.
+
+    Where one annotator's segments overlap, the one that starts last wins (ties: the later one in
+    the list), as `timeline.paint` decides. Rows without overlaps are painted by a running sum of
+    +id at each segment's first piece and -id after its last.
+    """
+    first = row_slot[c.seg_row] + pc.rank_start
+    after = row_slot[c.seg_row] + pc.rank_end
+    nonempty = after > first
+    by_start = np.argsort(first, kind="stable")
+    shown = by_start[nonempty[by_start]]
+    reach = np.maximum.accumulate(after[shown])
+    # Rows follow each other in slot order, so a row's first segment never looks overlapped.
+    overlapping = np.zeros(len(c.row_size), dtype=bool)
+    overlapping[c.seg_row[shown[1:][first[shown[1:]] < reach[:-1]]]] = True
+    clean = np.flatnonzero(nonempty & ~overlapping[c.seg_row])
+    marks = np.zeros(n_slots + 1, dtype=np.int64)
+    marks[first[clean]] = clean + 1
+    marks[after[clean]] -= clean + 1
+    painted = np.cumsum(marks[:-1]) - 1
+    if overlapping.any():
+        messy = np.flatnonzero(nonempty & overlapping[c.seg_row])
+        order_of = np.empty(len(by_start), dtype=np.int64)
+        order_of[by_start] = np.arange(len(by_start))
+        span = after[messy] - first[messy]
+        slots = np.repeat(first[messy], span) + _within(span)
+        rank = np.repeat(order_of[messy], span)
+        order = np.lexsort((rank, slots))
+        slots, rank = slots[order], rank[order]
+        top = np.ones(len(slots), dtype=bool)
+        top[:-1] = slots[1:] != slots[:-1]
+        painted[slots[top]] = by_start[rank[top]]
+    return _Painted(painted, by_start, first, after)
+
+
+@dataclass
+class _Pairs:
+    """Every annotator pair of every task, in task order and `combinations` order within a task."""
+
+    task: Ints
+    a: Ints  # row of the reference
+    b: Ints  # row of the candidate
+    first: Ints  # first pair of each task (n_tasks + 1 entries)
+
+
+def _pairs(c: _Coded) -> _Pairs:
+    task: list[int] = []
+    a: list[int] = []
+    b: list[int] = []
+    first = [0]
+    n_rows = np.diff(np.append(c.row_first, len(c.row_size))).tolist()
+    for t, (r0, m) in enumerate(zip(c.row_first.tolist(), n_rows)):
+        for i, j in combinations(range(r0, r0 + m), 2):
+            a.append(i)
+            b.append(j)
+        task.extend([t] * (len(a) - first[-1]))
+        first.append(len(a))
+    return _Pairs(np.array(task, dtype=np.int64), np.array(a, dtype=np.int64), np.array(b, dtype=np.int64),
+                  np.array(first, dtype=np.int64))
+
+
+def _nominal_alpha(n_c: Floats, owner: Ints, n_groups: int, diag: Floats) -> Floats:
+    """`reliability.alpha_from_coincidences` (nominal) of many coincidence matrices at once.
+
+    Given each category's row total `n_c`, the group it belongs to, and each group's diagonal sum.
+    The entries are integer tick counts (halved for three annotators), so the sums are exact in
+    any order and the figures equal the one-matrix function's to the last bit.
+    """
+    n = _sums(owner, n_c, n_groups)
+    squares = _sums(owner, n_c * n_c, n_groups)
+    out = np.full(n_groups, np.nan)
+    ok = n > 1
+    d_e = np.zeros(n_groups)
+    d_e[ok] = (n[ok] * n[ok] - squares[ok]) / (n[ok] - 1.0)
+    ok &= d_e > 0
+    out[ok] = 1.0 - (n[ok] - diag[ok]) / d_e[ok]
+    return out
+
+
+def _none_nan(values: Floats) -> list[float | None]:
+    return [None if x != x else x for x in values.tolist()]
+
+
+class SegmentBatch:
+    """The segment-track entries of many units (see the module doc for the steps)."""
 
     def __init__(
-        self, track: Mapping[str, Any], names: list[str], regs: list[Sequence[Region]], duration_ms: float,
-        params: AgreementParams,
+        self, tracks: Sequence[Mapping[str, Any]], names: Sequence[list[str]],
+        regs: Sequence[Sequence[Sequence[Region]]], durations: Sequence[float], params: AgreementParams,
     ) -> None:
+        if params.tick_ms <= 0:
+            raise ValueError("tick_ms must be positive")
+        dur = np.array([float(d) for d in durations], dtype=np.float64)
+        if np.any(dur <= 0):
+            raise ValueError("duration_ms must be positive")
         self.names = names
         self.regs = regs
         self.params = params
-        self.labels = label_index(track, regs)
-        self.k = len(self.labels)
-        self.arrays = self._code_regions()
-        self.per_label = [np.bincount(a[2], minlength=self.k) for a in self.arrays]
-        self.codes, self.weights = self._timeline(duration_ms)
-        self.coincidences = coincidence_matrix(self.codes, self.k + 1, self.weights)
-        self.totals = LabelTotals.zeros(self.k)
+        self.c = _code(tracks, regs)
+        self.pieces = _pieces(self.c, dur, params.tick_ms)
+        self.k = np.array([len(lab) for lab in self.c.labels], dtype=np.int64)
 
-    def _code_regions(self) -> list[Arrays]:
-        index = {lab: i for i, lab in enumerate(self.labels)}
-        arrays: list[Arrays] = []
-        for rr in self.regs:
-            n = len(rr)
-            arrays.append((
-                np.fromiter((r["start_ms"] for r in rr), np.float64, n),
-                np.fromiter((r["end_ms"] for r in rr), np.float64, n),
-                np.fromiter((index[r.get("label")] for r in rr), np.int64, n),
-            ))
-        return arrays
+    def reports(self) -> list[dict[str, Any]]:
+        c, pc, k = self.c, self.pieces, self.k
+        n_tasks = len(k)
+        n_rows = len(c.row_size)
+        # Slots: one per (row, piece of the row's task).
+        row_pieces = pc.count[c.row_task]
+        row_slot = _starts(row_pieces)
+        n_slots = int(row_pieces.sum())
+        paint = _paint(c, pc, row_slot, n_slots)
+        painted = paint.segment
+        slot_code = np.repeat(k[c.row_task], row_pieces)  # uncovered: code k of the task
+        covered = painted >= 0
+        slot_code[covered] = c.code[painted[covered]]
 
-    def _timeline(self, duration_ms: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Label codes per annotator and slice (uncovered time is code k), and each slice's ticks."""
-        tl = build_timeline(self.arrays, self.labels, duration_ms, self.params.tick_ms)
-        return np.where(tl.codes < 0, self.k, tl.codes), tl.ticks.astype(np.float64)
+        # Regions per label and row (row-major, k of the row's task per row).
+        row_lab = _starts(k[c.row_task])
+        per_label = np.bincount(row_lab[c.seg_row] + c.code, minlength=int(k[c.row_task].sum()))
 
-    def _pair_alpha(self, i: int, j: int) -> float | None:
-        k1 = self.k + 1
-        p_o = np.asarray(
-            np.bincount(self.codes[i] * k1 + self.codes[j], weights=self.weights, minlength=k1**2), dtype=np.float64
-        ).reshape(k1, k1)
-        return clean(alpha_from_coincidences(p_o + p_o.T))
+        pairs = _pairs(c)
+        n_pairs = len(pairs.task)
+        kp = k[pairs.task]
+        k1 = kp + 1
 
-    def _pair(self, i: int, j: int) -> dict[str, Any]:
-        """Annotator i (the reference) against annotator j; adds the pair's counts to the totals."""
-        ref, cand = self.arrays[i], self.arrays[j]
-        m = match_segments(ref, cand, self.params.iou)
-        precision, recall, f1 = prf(len(m.ref), len(ref[0]), len(cand[0]))
-        counts_tp = np.bincount(ref[2][m.ref], minlength=self.k)
-        counts_r, counts_c = self.per_label[i], self.per_label[j]
-        self.totals.add(counts_tp, counts_r, counts_c)
-        return {
-            "a": self.names[i], "b": self.names[j], "score": f1, "alpha": self._pair_alpha(i, j),
-            "precision": precision, "recall": recall, "f1": f1, "matched": len(m.ref),
-            **boundary_errors(ref, cand, m.ref, m.cand),
-            "labels": {
-                str(self.labels[x]): {"tp": int(counts_tp[x]), "n_a": int(counts_r[x]), "n_b": int(counts_c[x])}
-                for x in range(self.k) if counts_r[x] or counts_c[x]
-            },
-            "confusion": confusion(self.labels, ref[2][m.blind_ref], cand[2][m.blind_cand], counts_r, counts_c),
-        }
+        # Step 4: each pair's coincidences by piece: tick weights at (code of a, code of b). A
+        # row's slots and a task's pieces are contiguous, so a pair's columns are slices, copied
+        # end to end (cheaper than computing an index for every element).
+        pair_pieces = pc.count[pairs.task]
+        n_l = pair_pieces.tolist()
+        table = _starts(k1 * k1)
+        n_cells = int((k1 * k1).sum())
+        if np.all(k == k[0]):
+            row_k1 = slot_code * (int(k[0]) + 1)
+        else:
+            row_k1 = slot_code * np.repeat(k[c.row_task] + 1, row_pieces)
+        code_a = np.concatenate([row_k1[o : o + n] for o, n in zip(row_slot[pairs.a].tolist(), n_l)])
+        code_b = np.concatenate([slot_code[o : o + n] for o, n in zip(row_slot[pairs.b].tolist(), n_l)])
+        weight = np.concatenate([pc.weight[o : o + n] for o, n in zip(pc.first[pairs.task].tolist(), n_l)])
+        code_a += code_b
+        code_a += np.repeat(table, pair_pieces)
+        p_o = _sums(code_a, weight, n_cells)
+        cell_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), k1 * k1)
+        cell = np.arange(n_cells, dtype=np.int64) - table[cell_pair]
+        cell_row = cell // k1[cell_pair]
+        cell_col = cell - cell_row * k1[cell_pair]
+        cat = _starts(k1)
+        # Row totals of p_o + p_o.T are p_o's row totals plus its column totals.
+        n_c = (_sums(cat[cell_pair] + cell_row, p_o, int(k1.sum()))
+               + _sums(cat[cell_pair] + cell_col, p_o, int(k1.sum())))
+        on_diag = cell_row == cell_col
+        diag = 2.0 * _sums(cell_pair[on_diag], p_o[on_diag], n_pairs)
+        cat_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), k1)
+        pair_alpha = _none_nan(_nominal_alpha(n_c, cat_pair, n_pairs, diag))
 
-    def _gamma(self) -> dict[str, Any] | None:
+        # The task's coincidences: the sum over its pairs of p_o + p_o.T, over (annotators - 1).
+        tk1 = k + 1
+        t_table = _starts(tk1 * tk1)
+        t_cells = int((tk1 * tk1).sum())
+        cell_task = pairs.task[cell_pair]
+        at = t_table[cell_task]
+        o = (_sums(at + cell, p_o, t_cells)
+             + _sums(at + cell_col * k1[cell_pair] + cell_row, p_o, t_cells))
+        raters = np.diff(np.append(c.row_first, n_rows))
+        o_task = np.repeat(np.arange(n_tasks, dtype=np.int64), tk1 * tk1)
+        o /= np.repeat(np.maximum(raters - 1, 1), tk1 * tk1).astype(np.float64)
+        o_cell = np.arange(t_cells, dtype=np.int64) - t_table[o_task]
+        o_row = o_cell // tk1[o_task]
+        o_col = o_cell - o_row * tk1[o_task]
+        t_cat = _starts(tk1)
+        rows_o = _sums(t_cat[o_task] + o_row, o, int(tk1.sum()))
+        o_diag_cells = o_row == o_col
+        t_diag = _sums(o_task[o_diag_cells], o[o_diag_cells], n_tasks)
+        cat_task = np.repeat(np.arange(n_tasks, dtype=np.int64), tk1)
+        task_alpha = _none_nan(_nominal_alpha(rows_o, cat_task, n_tasks, t_diag))
+        # Per-label binary alpha (`reliability.binary_alphas`): label vs everything else.
+        t_n = _sums(o_task, o, n_tasks)[cat_task]
+        a_cc = o[t_table[cat_task] + (np.arange(len(cat_task)) - t_cat[cat_task]) * (tk1[cat_task] + 1)]
+        denom = rows_o * (t_n - rows_o)
+        ok = denom > 0
+        bin_alpha = np.full(len(rows_o), np.nan)
+        bin_alpha[ok] = 1.0 - (rows_o[ok] - a_cc[ok]) * (t_n[ok] - 1.0) / denom[ok]
+
+        # Step 5: matching.
+        blind_pair, blind_a, blind_b, same_pair, same_a, same_b = self._match(paint, pairs, row_slot)
+        matched = np.bincount(same_pair, minlength=n_pairs)
+        d_on = c.start[same_b] - c.start[same_a]
+        d_off = c.end[same_b] - c.end[same_a]
+        on_err = _sums(same_pair, np.abs(d_on), n_pairs)
+        off_err = _sums(same_pair, np.abs(d_off), n_pairs)
+        on_bias = _sums(same_pair, d_on, n_pairs)
+        off_bias = _sums(same_pair, d_off, n_pairs)
+        pair_lab = _starts(kp)
+        tp = np.bincount(pair_lab[same_pair] + c.code[same_a], minlength=int(kp.sum()))
+        conf_at = _starts(kp * kp)
+        conf = np.bincount(conf_at[blind_pair] + c.code[blind_a] * kp[blind_pair] + c.code[blind_b],
+                           minlength=int((kp * kp).sum()))
+        n_blind = np.bincount(blind_pair, minlength=n_pairs)
+        return self._assemble(pairs, per_label, row_lab, pair_alpha, matched, on_err, off_err, on_bias, off_bias,
+                              tp, pair_lab, conf, conf_at, n_blind, o, t_table, task_alpha, bin_alpha, t_cat)
+
+    # -- step 5 -----------------------------------------------------------------------------------
+
+    def _row(self, g: int) -> Arrays:
+        c = self.c
+        lo = int(np.searchsorted(c.seg_row, g, "left"))
+        hi = lo + int(c.row_size[g])
+        return c.start[lo:hi], c.end[lo:hi], c.code[lo:hi]
+
+    def _match(self, paint: _Painted, pairs: _Pairs, row_slot: Ints) -> tuple[Ints, Ints, Ints, Ints, Ints, Ints]:
+        """Every pair's label-blind and same-label matches: (pair, a-side segment, b-side segment) each.
+
+        Candidates of a segment x of a: the segments of b that start before x ends (a prefix of b's
+        segments in start order) and that come after the last one whose running maximum end is
+        not past x's start; this window holds every segment overlapping x, and only those when b's
+        segments do not overlap each other. Segment starts and ends are compared through their
+        rank among the task's boundaries, so one sorted array serves every row. When no segment
+        has two eligible partners, every eligible pair is matched (as in `match_segments`); the
+        other pairs go to `match_segments` itself.
+        """
+        c = self.c
+        n_pairs = len(pairs.task)
+        seg_first = _starts(c.row_size)
+        key_sorted = paint.start_key[paint.by_start]
+        reach = np.maximum.accumulate(paint.end_key[paint.by_start])
+        n_a = c.row_size[pairs.a]
+        n_b = c.row_size[pairs.b]
+        qp = np.repeat(np.arange(n_pairs, dtype=np.int64), n_a)
+        x = np.repeat(seg_first[pairs.a], n_a) + _within(n_a)
+        nonempty = paint.end_key[x] > paint.start_key[x]
+        qp, x = qp[nonempty], x[nonempty]
+        b = pairs.b[qp]
+        # The query in b's slot numbering: same ranks, b's first slot.
+        shift = row_slot[b] - row_slot[c.seg_row[x]]
+        hi = np.minimum(np.searchsorted(key_sorted, paint.end_key[x] + shift, side="left"), seg_first[b] + c.row_size[b])
+        lo = np.maximum(np.searchsorted(reach, paint.start_key[x] + shift, side="right"), seg_first[b])
+        size = np.maximum(hi - lo, 0)
+        pp, x, y = self._eligible(np.repeat(qp, size), np.repeat(x, size),
+                                  paint.by_start[np.repeat(lo, size) + _within(size)])
+        twice = np.zeros(n_pairs, dtype=bool)
+        for side, row, count in ((x, pairs.a, n_a), (y, pairs.b, n_b)):
+            # Position of the segment among its row's segments, numbered apart for every pair.
+            where = _starts(count)[pp] + side - seg_first[row[pp]]
+            twice[pp[np.bincount(where, minlength=int(count.sum()))[where] > 1]] = True
+        keep = ~twice[pp]
+        pp, x, y = pp[keep], x[keep], y[keep]
+        same = c.code[x] == c.code[y]
+        blind_p, blind_a, blind_b = [pp], [x], [y]
+        same_p, same_a, same_b = [pp[same]], [x[same]], [y[same]]
+        for p in np.flatnonzero(twice).tolist():
+            ga, gb = int(pairs.a[p]), int(pairs.b[p])
+            oa, ob = int(seg_first[ga]), int(seg_first[gb])
+            m = match_segments(self._row(ga), self._row(gb), self.params.iou)
+            blind_p.append(np.full(len(m.blind_ref), p, dtype=np.int64))
+            same_p.append(np.full(len(m.ref), p, dtype=np.int64))
+            blind_a.append(m.blind_ref.astype(np.int64) + oa)
+            blind_b.append(m.blind_cand.astype(np.int64) + ob)
+            same_a.append(m.ref.astype(np.int64) + oa)
+            same_b.append(m.cand.astype(np.int64) + ob)
+        cat = np.concatenate
+        return cat(blind_p), cat(blind_a), cat(blind_b), cat(same_p), cat(same_a), cat(same_b)
+
+    def _eligible(self, pp: Ints, x: Ints, y: Ints) -> tuple[Ints, Ints, Ints]:
+        """The candidate pairs whose interval IoU reaches `params.iou` (and is above zero).
+
+        Element by element what `matching.interval_iou` computes for the whole matrix.
+        """
+        c = self.c
+        s1, e1, s2, e2 = c.start[x], c.end[x], c.start[y], c.end[y]
+        inter = np.maximum(np.minimum(e1, e2) - np.maximum(s1, s2), 0.0)
+        union = (e1 - s1) + (e2 - s2) - inter
+        q = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        ok = (q >= self.params.iou) & (q > 0)
+        return pp[ok], x[ok], y[ok]
+
+    # -- step 6: the report entries ----------------------------------------------------------------
+
+    def _assemble(
+        self, pairs: _Pairs, per_label: Ints, row_lab: Ints, pair_alpha: list[float | None], matched: Ints,
+        on_err: Floats, off_err: Floats, on_bias: Floats, off_bias: Floats, tp: Ints, pair_lab: Ints, conf: Ints,
+        conf_at: Ints, n_blind: Ints, o: Floats, t_table: Ints, task_alpha: list[float | None],
+        bin_alpha: Floats, t_cat: Ints,
+    ) -> list[dict[str, Any]]:
+        """The report entries: every count and ratio computed over all pairs first, then the dicts."""
+        c = self.c
+        k = self.k
+        n_pairs = len(pairs.task)
+        kp = k[pairs.task]
+        # Per (pair, label), pair-major like `tp`: regions on each side, and what the confusion left.
+        lab_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), kp)
+        lab_x = _within(kp)
+        counts_a = per_label[row_lab[pairs.a][lab_pair] + lab_x]
+        counts_b = per_label[row_lab[pairs.b][lab_pair] + lab_x]
+        conf_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), kp * kp)
+        cell = _within(kp * kp)
+        ci = cell // kp[conf_pair]
+        cj = cell - ci * kp[conf_pair]
+        lost_a = counts_a - _sums(pair_lab[conf_pair] + ci, conf, len(lab_x)).astype(np.int64)
+        lost_b = counts_b - _sums(pair_lab[conf_pair] + cj, conf, len(lab_x)).astype(np.int64)
+        diag = ci == cj
+        swapped = n_blind - _sums(conf_pair[diag], conf[diag], n_pairs).astype(np.int64)
+        nz = np.flatnonzero(conf)
+        nz_first = np.searchsorted(nz, np.append(conf_at, len(conf))).tolist()
+        nz_i, nz_j, nz_v = ci[nz].tolist(), cj[nz].tolist(), conf[nz].tolist()
+        # `matching.prf` over all pairs (int / int divides the same in numpy as in Python).
+        n_a = c.row_size[pairs.a]
+        n_b = c.row_size[pairs.b]
+        precision = np.divide(matched, n_b, out=np.ones(n_pairs), where=n_b > 0).tolist()
+        recall = np.divide(matched, n_a, out=np.ones(n_pairs), where=n_a > 0).tolist()
+        both = n_a + n_b
+        f1 = np.divide(2.0 * matched, both, out=np.ones(n_pairs), where=both > 0).tolist()
+        some = np.maximum(matched, 1)
+        on_l, off_l = (on_err / some).tolist(), (off_err / some).tolist()
+        onb_l, offb_l = (on_bias / some).tolist(), (off_bias / some).tolist()
+        # Per task and label: the same counts pooled over the task's pairs.
+        t_lab = _starts(k)
+        into = t_lab[pairs.task][lab_pair] + lab_x
+        n_lab = int(k.sum())
+        tot_tp = _sums(into, tp, n_lab)
+        tot_a = _sums(into, counts_a, n_lab)
+        tot_b = _sums(into, counts_b, n_lab)
+        tot_n = tot_a + tot_b
+        lab_f1 = _none_nan(np.divide(2.0 * tot_tp, tot_n, out=np.full(n_lab, np.nan), where=tot_n > 0))
+        tot_tp_l, tot_a_l, tot_b_l = (tot_tp.astype(np.int64).tolist(), tot_a.astype(np.int64).tolist(),
+                                      tot_b.astype(np.int64).tolist())
+        bin_l = _none_nan(bin_alpha)
+        tp_l, ca_l, cb_l = tp.tolist(), counts_a.tolist(), counts_b.tolist()
+        lost_a_l, lost_b_l = lost_a.tolist(), lost_b.tolist()
+        matched_l = matched.tolist()
+        swapped_l = swapped.tolist()
+        pair_lab_l = pair_lab.tolist()
+        o_l = o.tolist()
+        t_table_l = t_table.tolist()
+        t_cat_l = t_cat.tolist()
+        t_lab_l = t_lab.tolist()
+        pa_l, pb_l = pairs.a.tolist(), pairs.b.tolist()
+        first_pair = pairs.first.tolist()
+        row_first = c.row_first.tolist()
+        str_cache: dict[int, list[str]] = {}
+        out: list[dict[str, Any]] = []
+        for t in range(len(c.labels)):
+            labels = c.labels[t]
+            shown = str_cache.get(id(labels))
+            if shown is None:
+                shown = str_cache[id(labels)] = [str(lab) for lab in labels]
+            kt = len(labels)
+            names = self.names[t]
+            r0 = row_first[t]
+            entries: list[dict[str, Any]] = []
+            for p in range(first_pair[t], first_pair[t + 1]):
+                lo = pair_lab_l[p]
+                hi = lo + kt
+                table: dict[str, dict[str, int]] = {}
+                last = -1
+                row: dict[str, int] = {}
+                for q in range(nz_first[p], nz_first[p + 1]):
+                    if nz_i[q] != last:
+                        last = nz_i[q]
+                        row = table.setdefault(shown[last], {})
+                    row[shown[nz_j[q]]] = nz_v[q]
+                m = matched_l[p]
+                entries.append({
+                    "a": names[pa_l[p] - r0], "b": names[pb_l[p] - r0], "score": f1[p], "alpha": pair_alpha[p],
+                    "precision": precision[p], "recall": recall[p], "f1": f1[p], "matched": m,
+                    "onset_error_ms": on_l[p] if m else None, "offset_error_ms": off_l[p] if m else None,
+                    "onset_bias_ms": onb_l[p] if m else None, "offset_bias_ms": offb_l[p] if m else None,
+                    "labels": {s: {"tp": v, "n_a": na, "n_b": nb}
+                               for s, v, na, nb in zip(shown, tp_l[lo:hi], ca_l[lo:hi], cb_l[lo:hi]) if na or nb},
+                    "confusion": {
+                        "matrix": table,
+                        "swapped": swapped_l[p],
+                        "unmatched_reference": {s: v for s, v in zip(shown, lost_a_l[lo:hi]) if v},
+                        "unmatched_candidate": {s: v for s, v in zip(shown, lost_b_l[lo:hi]) if v},
+                    },
+                })
+            k1 = kt + 1
+            flat = o_l[t_table_l[t] : t_table_l[t] + k1 * k1]
+            lo, cat0 = t_lab_l[t], t_cat_l[t]
+            entry: dict[str, Any] = {
+                "kind": "segment",
+                "score": task_alpha[t],
+                "alpha": task_alpha[t],
+                "labels": {s: {"alpha": al, "f1": f, "tp": v, "n_a": na, "n_b": nb} for s, al, f, v, na, nb in zip(
+                    shown, bin_l[cat0 : cat0 + kt], lab_f1[lo : lo + kt], tot_tp_l[lo : lo + kt], tot_a_l[lo : lo + kt],
+                    tot_b_l[lo : lo + kt])},
+                "pairs": entries,
+                "coincidences": {"categories": list(shown),
+                                 "matrix": [flat[i * k1 : (i + 1) * k1] for i in range(k1)]},
+            }
+            if self.params.gamma:
+                entry["gamma"] = self._gamma(t)
+            out.append(entry)
+        return out
+
+    def _gamma(self, t: int) -> dict[str, Any] | None:
         from qa.metrics.gamma import gamma_agreement
 
-        units = [(n, r["start_ms"], r["end_ms"], r.get("label")) for n, rr in zip(self.names, self.regs) for r in rr]
+        units = [(n, r["start_ms"], r["end_ms"], r.get("label")) for n, rr in zip(self.names[t], self.regs[t]) for r in rr]
         try:
             return gamma_agreement(units, seed=self.params.gamma_seed)
         except ValueError:
             return None
 
-    def report(self) -> dict[str, Any]:
-        """The track's entry of a task report."""
-        pairs = [self._pair(i, j) for i, j in combinations(range(len(self.names)), 2)]
-        label_alpha = binary_alphas(self.coincidences, self.k)
-        alpha = clean(alpha_from_coincidences(self.coincidences))
-        out: dict[str, Any] = {
-            "kind": "segment",
-            "score": alpha,
-            "alpha": alpha,
-            "labels": {str(self.labels[x]): self.totals.entry(x, label_alpha[x]) for x in range(self.k)},
-            "pairs": pairs,
-            "coincidences": {"categories": [str(lab) for lab in self.labels], "matrix": self.coincidences.tolist()},
-        }
-        if self.params.gamma:
-            out["gamma"] = self._gamma()
-        return out
+
+def segment_entries(
+    tracks: Sequence[Mapping[str, Any]], names: Sequence[list[str]], regs: Sequence[Sequence[Sequence[Region]]],
+    durations: Sequence[float], params: AgreementParams,
+) -> list[dict[str, Any]]:
+    """The report entry of each unit: segment track ``tracks[u]`` of a task with annotators ``names[u]``.
+
+    ``regs[u]`` holds the track's regions per annotator (two annotators or more). Units of one track
+    are best given together: the label coding is set up once per run of the same track.
+    """
+    out: list[dict[str, Any]] = []
+    for lo in range(0, len(names), CHUNK):
+        hi = lo + CHUNK
+        out.extend(SegmentBatch(tracks[lo:hi], names[lo:hi], regs[lo:hi], durations[lo:hi], params).reports())
+    return out
