@@ -63,6 +63,9 @@ class Asset(TimeStamped, Claimable):
     # A 64-bit perceptual hash of the content (audio: band-energy fingerprint; video: keyframe
     # difference hash), and the earlier asset of the dataset this one repeats, exactly or nearly.
     perceptual_hash = models.BigIntegerField(null=True, blank=True)
+    # The fingerprint algorithm's version that made the hash (``datasets.media.fingerprint``): only
+    # hashes of the same kind and version are compared; ``manage.py refingerprint`` updates old ones.
+    perceptual_hash_version = models.CharField(max_length=8, blank=True, default="")
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     duplicate_kind = models.CharField(max_length=8, blank=True, default="")
     duplicate_distance = models.PositiveSmallIntegerField(null=True, blank=True)

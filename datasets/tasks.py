@@ -135,6 +135,7 @@ def _waveform(asset: Asset, path: str, version: str) -> tuple[DerivedMedia, bool
     decoded once; a video's hash comes from its pictures, elsewhere.
     """
     from datasets.media.audio import analyze_audio
+    from datasets.media.fingerprint import AUDIO_FINGERPRINT_VERSION
 
     hashed: list[bool] = []
 
@@ -143,6 +144,7 @@ def _waveform(asset: Asset, path: str, version: str) -> tuple[DerivedMedia, bool
         result = analyze_audio(path, out, with_fingerprint=audio, progress=_progress_setter(asset, 5, 40))
         if audio:
             asset.perceptual_hash = result.fingerprint
+            asset.perceptual_hash_version = AUDIO_FINGERPRINT_VERSION if result.fingerprint is not None else ""
             if result.fingerprint is None:
                 log.warning("no perceptual hash for asset %s: %s", asset.pk, result.fingerprint_problem)
             hashed.append(True)
@@ -155,12 +157,14 @@ def _mark_duplicate(asset: Asset, path: str, has_audio: bool, hashed: bool) -> N
     """Hash the content (unless ``hashed`` already) and link the asset to an earlier copy of it; a file
     too odd to hash is still usable."""
     from datasets.media import MediaError
-    from datasets.media.fingerprint import fingerprint
+    from datasets.media.fingerprint import FINGERPRINT_VERSIONS, fingerprint
     from datasets.services.duplicates import asset_mark_duplicate
 
     if not hashed:
         try:
             asset.perceptual_hash = fingerprint(path, asset.kind, has_audio)
+            asset.perceptual_hash_version = FINGERPRINT_VERSIONS.get(asset.kind, "") \
+                if asset.perceptual_hash is not None else ""
         except MediaError as exc:
             log.warning("no perceptual hash for asset %s: %s", asset.pk, exc)
     asset_mark_duplicate(asset)

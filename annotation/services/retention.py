@@ -65,8 +65,8 @@ def _sweep_chunk(item_ids: list[int], now: dt.datetime) -> int:
     prefixes = sorted(set(DerivedMedia.objects.filter(asset_id__in=doomed).values_list("storage_prefix", flat=True)))
     DerivedMedia.objects.filter(asset_id__in=doomed).delete()
     for asset in Asset.objects.filter(pk__in=doomed).only("pk", "meta"):
-        Asset.objects.filter(pk=asset.pk).update(sha256="", perceptual_hash=None, updated_at=now,
-                                                 meta={**asset.meta, "media_deleted_at": now.isoformat()})
+        Asset.objects.filter(pk=asset.pk).update(sha256="", perceptual_hash=None, perceptual_hash_version="",
+                                                 updated_at=now, meta={**asset.meta, "media_deleted_at": now.isoformat()})
     Item.objects.filter(pk__in=ids).update(media_deleted_at=now, updated_at=now)
     Annotation.objects.filter(task__item_id__in=ids).update(media_deleted_at=now)
     streams: dict[int, list[int]] = {}

@@ -28,8 +28,12 @@ from .errors import MediaError
 from .frames import video_stream
 from .pcm import open_av_container, open_pcm
 
-#: 2: computed from the signal resampled to 8 kHz mono (1: at the file's own rate).
-FINGERPRINT_VERSION = "2"
+#: The algorithm that made a stored hash, kept beside it: hashes of different versions are not
+#: comparable. Audio 2: computed from the signal resampled to 8 kHz mono (1: at the file's own rate).
+AUDIO_FINGERPRINT_VERSION = "2"
+VIDEO_FINGERPRINT_VERSION = "1"
+#: The current version by asset kind (kinds without a hash have none).
+FINGERPRINT_VERSIONS = {"audio": AUDIO_FINGERPRINT_VERSION, "video": VIDEO_FINGERPRINT_VERSION}
 BANDS_HZ = (150.0, 300.0, 500.0, 750.0, 1100.0, 1600.0, 2200.0, 3000.0, 4000.0)
 SLICES = 9
 FRAME_S = 0.05
