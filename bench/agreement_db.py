@@ -2,7 +2,9 @@
 
 Creates a throwaway test database (from DATABASE_URL, like the tests), fills a project with
 10,000 tasks, each with a stored report of three annotators, and times the reads the API and the
-dashboard make. Run: `.venv/bin/python bench/agreement_db.py [n_tasks]`.
+dashboard make, and the recomputation of every task's agreement after the project's measure
+changed (the Celery job's function, batch reports a chunk at a time, against the single-task path
+on a sample). Run: `.venv/bin/python bench/agreement_db.py [n_tasks]`.
 """
 
 from __future__ import annotations
@@ -62,25 +64,35 @@ def _timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, out
 
 
+def _cpu(fn: Callable[[], Any]) -> tuple[float, float]:
+    """(wall, this process's CPU) seconds of one call; the database server's CPU is not in the second."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
 def main(n_tasks: int = 10_000) -> None:
-    from annotation.models import Role, Task, TaskStatus
+    from annotation.models import Annotation, AnnotationStatus, Project, Role, Task, TaskStatus
     from annotation.services.projects import member_set, project_create
     from datasets.models import Item
     from qa.metrics import AgreementParams, task_report, task_reports
     from qa.models import TaskAgreement
     from qa.selectors import agreement_csv, project_agreement
     from qa.selectors_quality import annotator_quality
-    from qa.services.agreement import measure_value
+    from qa.services.agreement import agreement_compute, measure_value
+    from qa.tasks import recompute_project
 
     rng = random.Random(7)
     manager = User.objects.create_user("bench-manager")
     project = project_create(user=manager, name="bench", schema=SCHEMA, overlap=3)
-    for name in NAMES:
-        member_set(project=project, user=manager, member=User.objects.create_user(name), role=Role.ANNOTATOR)
+    annotators = [User.objects.create_user(name) for name in NAMES]
+    for user in annotators:
+        member_set(project=project, user=manager, member=user, role=Role.ANNOTATOR)
     duration = 30_000
     distinct = 200
     t0 = time.perf_counter()
-    reports = task_reports(SCHEMA, [{n: _result(rng, duration) for n in NAMES} for _ in range(distinct)],
+    versions = [{n: _result(rng, duration) for n in NAMES} for _ in range(distinct)]
+    reports = task_reports(SCHEMA, versions,
                            durations=[float(duration)] * distinct, params=AgreementParams())
     one_report_s = (time.perf_counter() - t0) / distinct
     items = Item.objects.bulk_create(
@@ -95,6 +107,9 @@ def main(n_tasks: int = 10_000) -> None:
                                   report=rep, track_scores={k: v["score"] for k, v in rep["tracks"].items()},
                                   pairs=rep["pairs"]))
     TaskAgreement.objects.bulk_create(rows, batch_size=1000)
+    Annotation.objects.bulk_create(
+        [Annotation(task=task, annotator=user, status=AnnotationStatus.SUBMITTED, result=versions[i % distinct][user.username])
+         for i, task in enumerate(tasks) for user in annotators], batch_size=3000)
     size_kb = len(str(reports[0])) / 1024
 
     from rest_framework.test import APIClient
@@ -112,6 +127,15 @@ def main(n_tasks: int = 10_000) -> None:
         ("CSV selector alone", n_tasks, _timed(lambda: sum(len(x) for x in agreement_csv(project)))[0]),
         ("annotator_quality selector", n_tasks, _timed(lambda: annotator_quality(project))[0]),
     ]
+    Project.objects.filter(pk=project.pk).update(agreement_measure="segment_f1")
+    sample = min(200, n_tasks)
+    single = _cpu(lambda: [agreement_compute(t) for t in Task.objects.select_related("project", "item")
+                           .filter(project=project).order_by("id")[:sample]])
+    batch = _cpu(lambda: recompute_project(project.pk))
+    assert TaskAgreement.objects.filter(task__project=project, measure="segment_f1").count() == n_tasks
+    print(f"measure change, recompute of {n_tasks} tasks (job function, chunks of 1,000): "
+          f"{batch[0]:.2f} s wall, {batch[1]:.2f} s CPU; single-task path on {sample} tasks: {single[0]:.2f} s wall, "
+          f"{single[1]:.2f} s CPU (x{n_tasks / sample:g}: {single[1] * n_tasks / sample:.1f} s CPU)")
     print(f"database: {connection.vendor}; stored report ~{size_kb:.1f} KiB; one report computed in {one_report_s * 1000:.1f} ms")
     print(f"| {'operation':<45} | {'tasks':>6} | {'seconds':>8} |")
     print(f"|{'-' * 47}|{'-' * 8}|{'-' * 10}|")

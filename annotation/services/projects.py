@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.dispatch import Signal
 
 from annotation.models import Membership, Project, Role
 from annotation.schema import SchemaError, validate_schema
@@ -14,6 +15,10 @@ from common.errors import Conflict, Forbidden, InvalidInput
 from datasets.models import Dataset
 from datasets.services.purge import dataset_delete
 from datasets.services.scope import dataset_set_import_source
+
+# Sent (after commit) when a project's agreement measure changed: its stored agreements are in
+# the old measure until recomputed; qa listens.
+agreement_measure_changed = Signal()
 
 PROJECT_FIELDS = (
     "name",
@@ -57,6 +62,7 @@ def project_create(*, user: User, name: str, schema: Any, **fields: Any) -> Proj
 @transaction.atomic
 def project_update(*, project: Project, user: User, data: dict[str, Any]) -> Project:
     changed = []
+    old_measure = project.agreement_measure
     if "schema" in data:
         schema = _checked_schema(data["schema"])
         if schema != project.schema:
@@ -77,6 +83,9 @@ def project_update(*, project: Project, user: User, data: dict[str, Any]) -> Pro
     if changed:
         project.save(update_fields=[*changed, "updated_at"])
         audit(user, "project.update", project, project_id=project.pk, fields=changed)
+    if project.agreement_measure != old_measure:
+        project_id = project.pk
+        transaction.on_commit(lambda: agreement_measure_changed.send(sender=Project, project_id=project_id))
     return project
 
 
