@@ -23,7 +23,13 @@ class Project(TimeStamped):
     schema_version = models.PositiveIntegerField(default=1)
     overlap = models.PositiveSmallIntegerField(default=1)
     agreement_threshold = models.FloatField(default=0.6)
-    agreement_measure = models.CharField(max_length=32, default="time_sliced_alpha")
+    # The measure a task's agreement is judged by: the names of qa.metrics.measures.MEASURES (a
+    # test holds the two lists equal; annotation does not import qa).
+    agreement_measure = models.CharField(
+        max_length=32, default="time_sliced_alpha",
+        choices=[("time_sliced_alpha", "time-sliced alpha"), ("segment_f1", "segment F1"), ("gamma", "gamma"),
+                 ("score", "mean track score")],
+    )
     # How a task that agrees becomes gold: by majority, only when all agree, or never (a person decides).
     merge_rule = models.CharField(
         max_length=16, default="majority",

@@ -126,3 +126,23 @@ def test_the_portable_store_writes_the_same_rows(judged, project) -> None:
     agreement_store_many(project, ids, portable=True)
     assert (_rows(), _agreements(project)) == fast
     assert fast[0][ids[0]][0] == 0.5
+
+
+def test_an_unknown_measure_is_refused_naming_the_field_and_nothing_is_recomputed(
+        project, manager, client_for, django_capture_on_commit_callbacks, monkeypatch) -> None:
+    sent: list[int] = []
+    monkeypatch.setattr(qa.tasks.recompute_project_agreement, "delay", lambda pk: sent.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client_for(manager).patch(f"/api/projects/{project.pk}/", {"agreement_measure": "kappa"},
+                                            format="json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"agreement_measure": ['"kappa" is not a valid choice.']}
+    project.refresh_from_db()
+    assert (project.agreement_measure, sent) == ("time_sliced_alpha", [])
+
+
+def test_the_projects_measure_choices_are_the_metrics_measures() -> None:
+    from qa.metrics.measures import LABELS, MEASURES
+
+    field = Project._meta.get_field("agreement_measure")
+    assert [(name, label) for name, label in field.choices] == [(m, LABELS[m]) for m in MEASURES]
