@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -28,6 +29,18 @@ from datasets.models import Item, Stream
 from datasets.services.streams import stream_set_offset
 from datasets.services.sync import item_sync_check
 from web.progress_views import media_progress, releases
+
+
+class QualitySettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+    """How many annotators label a task, which measure judges their agreement, and what happens then."""
+
+    overlap = forms.IntegerField(min_value=1, max_value=50, label="Annotators per task")
+    agreement_threshold = forms.FloatField(min_value=-1.0, max_value=1.0, label="Review below")
+
+    class Meta:
+        model = Project
+        fields = ["overlap", "agreement_measure", "agreement_threshold", "merge_rule", "allow_reopen"]
+        labels = {"agreement_measure": "Agreement measure", "merge_rule": "Gold from agreeing work"}
 
 
 def _managed(request: HttpRequest, pk: int) -> Project:
@@ -54,6 +67,7 @@ def manage_page(request: HttpRequest, pk: int) -> HttpResponse:
         "media": media_progress(project),
         "releases": releases(project),
         "has_redact_track": any(t.get("kind") == "redact" for t in (project.schema or {}).get("tracks", [])),
+        "quality": QualitySettingsForm(instance=project),
     })
 
 
@@ -116,6 +130,22 @@ def import_source(request: HttpRequest, pk: int) -> HttpResponse:
         project_update(project=project, user=actor(request), data={"import_source": request.POST.get("import_source", "")})
         source = project.dataset.import_source
         return f"Manifest keys may now name objects under '{source}'." if source else "The import source is cleared."
+
+    return _act(request, pk, save)
+
+
+@login_required
+def quality_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    def save(project: Project) -> str:
+        measure = project.agreement_measure
+        form = QualitySettingsForm(request.POST, instance=Project.objects.get(pk=project.pk))
+        if not form.is_valid():
+            raise DomainError(" ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        project_update(project=project, user=actor(request), data=form.cleaned_data)
+        if project.agreement_measure != measure:
+            return (f"Settings saved. Every task's agreement is being recomputed as "
+                    f"{project.get_agreement_measure_display()}.")
+        return "Settings saved."
 
     return _act(request, pk, save)
 

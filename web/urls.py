@@ -17,6 +17,7 @@ urlpatterns = [
     path("projects/<int:pk>/manage/members/", manage_views.member_add, name="project-member-add"),
     path("projects/<int:pk>/manage/members/<int:user_id>/delete/", manage_views.member_delete, name="project-member-delete"),
     path("projects/<int:pk>/manage/import/", manage_views.import_items, name="project-import-page"),
+    path("projects/<int:pk>/manage/quality/", manage_views.quality_settings, name="project-quality-settings"),
     path("projects/<int:pk>/manage/import-source/", manage_views.import_source, name="project-import-source-page"),
     path("projects/<int:pk>/manage/annotations-import/", annotation_import_views.annotation_import,
          name="project-annotation-import-page"),

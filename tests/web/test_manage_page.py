@@ -99,3 +99,32 @@ def test_the_manage_import_maps_each_file_to_a_stream_role_of_the_schema(manager
                        {"files": files(), "roles": ["mic", "notes"], "group": "item"}, follow=True)
     assert "has no stream with role &#x27;transcript&#x27;" in page.content.decode()
     assert Task.objects.filter(project=project).count() == 1
+
+
+def test_a_manager_changes_the_quality_settings_and_a_new_measure_recomputes(
+        project, manager, monkeypatch, django_capture_on_commit_callbacks) -> None:
+    import qa.receivers
+
+    queued: list[tuple[str, int]] = []
+    monkeypatch.setattr(qa.receivers, "enqueue_on_commit", lambda name, pk: queued.append((name, pk)))
+    client = _client(manager)
+    page = client.get(f"/projects/{project.pk}/manage/").content.decode()
+    assert '<option value="time_sliced_alpha" selected>time-sliced alpha</option>' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(f"/projects/{project.pk}/manage/quality/",
+                            {"overlap": "3", "agreement_measure": "segment_f1", "agreement_threshold": "0.75",
+                             "merge_rule": "review", "allow_reopen": "on"}, follow=True)
+    assert "recomputed as segment F1" in saved.content.decode()
+    project.refresh_from_db()
+    assert (project.overlap, project.agreement_measure, project.agreement_threshold, project.merge_rule,
+            project.allow_reopen) == (3, "segment_f1", 0.75, "review", True)
+    assert queued == [("qa.tasks.recompute_project_agreement", project.pk)]
+
+    refused = client.post(f"/projects/{project.pk}/manage/quality/",
+                          {"overlap": "0", "agreement_measure": "kappa", "agreement_threshold": "2",
+                           "merge_rule": "review"}, follow=True).content.decode()
+    assert ("Annotators per task: Ensure this value is greater than or equal to 1. Agreement measure: Select a "
+            "valid choice. kappa is not one of the available choices. Review below: Ensure this value is less than "
+            "or equal to 1.0.") in refused
+    project.refresh_from_db()
+    assert (project.overlap, project.agreement_measure, project.allow_reopen) == (3, "segment_f1", True)
