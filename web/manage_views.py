@@ -140,7 +140,7 @@ def quality_settings(request: HttpRequest, pk: int) -> HttpResponse:
         measure = project.agreement_measure
         form = QualitySettingsForm(request.POST, instance=Project.objects.get(pk=project.pk))
         if not form.is_valid():
-            raise DomainError(" ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+            raise DomainError(" ".join(f"{form.fields[f].label}: {' '.join(map(str, e))}" for f, e in form.errors.items()))
         project_update(project=project, user=actor(request), data=form.cleaned_data)
         if project.agreement_measure != measure:
             return (f"Settings saved. Every task's agreement is being recomputed as "
