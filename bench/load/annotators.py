@@ -154,6 +154,7 @@ class Stats:
     max_requests: int
     requests: int = 0
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
+    pool_wait_ms: dict[str, list[float]] = field(default_factory=dict)  # part of latency_ms spent queued in the pool
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)
     server_error_times: list[tuple[float, int]] = field(default_factory=list)
@@ -178,6 +179,7 @@ class Stats:
             self.transport_errors.append(f"{op} {method} {url}: {exc}")
             return None
         self.latency_ms.setdefault(op, []).append((time.perf_counter() - t0) * 1000)
+        self.pool_wait_ms.setdefault(op, []).append(response.queued_ms)
         self.statuses[(op, response.status_code)] += 1
         if response.status_code >= 500:
             self.server_errors.append(f"{op} {method} {url} -> {response.status_code}: {response.text[:300]}")

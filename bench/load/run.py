@@ -52,9 +52,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--no-page-loads", dest="page_loads", action="store_false",
                    help="leave out the four GETs the editor page makes for each task")
     p.add_argument("--connections", type=int, default=64,
-                   help="keep-alive connections all annotators share (more than gunicorn's threads)")
+                   help="keep-alive connections all annotators share (more than gunicorn's threads); a "
+                        "request that finds them all busy waits on the client side, shown apart in the table")
     p.add_argument("--restart-postgres-at", type=float, default=None, metavar="SECONDS",
                    help="restart the machine's PostgreSQL this many seconds into the load")
+    p.add_argument("--access-log", type=Path, default=None, metavar="PATH",
+                   help="write gunicorn's access log here and print the time gunicorn took per request "
+                        "next to what the clients measured (the difference is time spent queued)")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--threads", type=int, default=4)
@@ -178,6 +182,8 @@ def report(args: argparse.Namespace, stats: Stats, submitted: list[int], wall: f
         ("next-task latency p50 / p95", f"{pct(stats.latency_ms.get('next', []), 50):.1f} / {pct(stats.latency_ms.get('next', []), 95):.1f} ms"),
         ("submit latency p50 / p95", f"{pct(stats.latency_ms.get('submit', []), 50):.1f} / {pct(stats.latency_ms.get('submit', []), 95):.1f} ms"),
         ("editor page GETs p50 / p95", f"{pct(stats.latency_ms.get('page', []), 50):.1f} / {pct(stats.latency_ms.get('page', []), 95):.1f} ms"),
+        ("save / next: waiting for a client connection p95",
+         f"{pct(stats.pool_wait_ms.get('save', []), 95):.1f} / {pct(stats.pool_wait_ms.get('next', []), 95):.1f} ms"),
         ("all requests p50 / p95 / p99", f"{pct(every, 50):.1f} / {pct(every, 95):.1f} / {pct(every, 99):.1f} ms"),
         ("5xx responses", f"{five}"),
         ("transport errors", f"{len(stats.transport_errors)}"),
@@ -210,6 +216,40 @@ def cpu_table(cpu: CpuUse, requests: int, saves: int, annotators: int) -> str:
     ])
 
 
+def server_times(access_log: Path) -> dict[str, list[float]]:
+    """Milliseconds gunicorn took per request (start_gunicorn's access-log format), by the harness's ops."""
+    times: dict[str, list[float]] = {}
+    for line in access_log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) != 4:
+            continue
+        method, path, _, seconds = parts
+        if method == "PUT" and path.startswith("/api/annotations/"):
+            op = "save"
+        elif method == "POST" and path.endswith("/next/"):
+            op = "next"
+        elif method == "POST" and path.endswith("/submit/"):
+            op = "submit"
+        elif method == "GET":
+            op = "page"
+        else:
+            continue
+        times.setdefault(op, []).append(float(seconds) * 1000)
+    return times
+
+
+def server_table(stats: Stats, access_log: Path) -> str:
+    """Client-measured against gunicorn-measured p50 / p95 per op (race requests count as saves here)."""
+    server = server_times(access_log)
+    rows = []
+    for op in ("save", "next", "submit", "page"):
+        client = stats.latency_ms.get(op, []) + (stats.latency_ms.get("race", []) if op == "save" else [])
+        own = server.get(op, [])
+        rows.append((f"{op}: clients / gunicorn p50 | p95 (ms)",
+                     f"{pct(client, 50):.1f} / {pct(own, 50):.1f} | {pct(client, 95):.1f} / {pct(own, 95):.1f}"))
+    return table(rows)
+
+
 def main() -> None:
     args = parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="tandem-load-"))
@@ -225,7 +265,7 @@ def main() -> None:
     broker.delete("media")
     _, tokens = make_users(args.annotators)
     log = var_dir / "gunicorn.log"
-    proc = start_gunicorn(env, args.port, args.workers, args.threads, log)
+    proc = start_gunicorn(env, args.port, args.workers, args.threads, log, args.access_log)
     base = f"http://127.0.0.1:{args.port}"
     try:
         project, import_s = setup_project(base, args.items, args.annotators)
@@ -253,6 +293,8 @@ def main() -> None:
     verdict = verify(stats.acks)
     print(report(args, stats, submitted, wall, import_s, verdict, live, checks[0], outcome, queued, load_requests))
     print(cpu_table(cpu, load_requests, len(stats.latency_ms.get("save", [])), args.annotators))
+    if args.access_log is not None and args.access_log.exists():
+        print(server_table(stats, args.access_log))
     server_errors = stats.server_errors
     if args.restart_postgres_at is not None:
         # 5xx while the database restarts are expected (503); any other, or any outside it, is not.

@@ -42,10 +42,17 @@ def server_env(database_url: str, redis_url: str, var_dir: Path) -> dict[str, st
     }
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
-    """gunicorn bound to 127.0.0.1 only; its error log keeps any traceback a 5xx leaves."""
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log: Path,
+                   access_log: Path | None = None) -> subprocess.Popen[bytes]:
+    """gunicorn bound to 127.0.0.1 only; its error log keeps any traceback a 5xx leaves.
+
+    ``access_log``: one line per request with the time gunicorn itself took (from reading the
+    request to writing the answer), to set against what the clients measured.
+    """
     cmd = [str(GUNICORN), "tandem.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
            "--threads", str(threads), "--timeout", "60", "--error-logfile", str(log), "--log-level", "warning"]
+    if access_log is not None:
+        cmd += ["--access-logfile", str(access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(L)s"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

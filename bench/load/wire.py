@@ -8,7 +8,9 @@ is written in C, a small fraction of that. ``run.py`` prints what the clients to
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -23,6 +25,7 @@ class TransportError(Exception):
 class Reply:
     status_code: int
     content: bytes
+    queued_ms: float = 0.0  # waiting in this pool for a free connection: client time, not server time
 
     def json(self) -> Any:
         return orjson.loads(self.content) if self.content else None
@@ -48,9 +51,13 @@ class Pool:
         # Made on first use, inside the running loop that every request of the pool then shares.
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self.size, keepalive_timeout=self.idle_s)
+            trace = aiohttp.TraceConfig()
+            trace.on_connection_queued_start.append(_queued_start)
+            trace.on_connection_queued_end.append(_queued_end)
             self._session = aiohttp.ClientSession(
                 self.base, connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-                headers={"Accept": "application/json"}, skip_auto_headers=("User-Agent",))
+                headers={"Accept": "application/json"}, skip_auto_headers=("User-Agent",),
+                trace_configs=[trace])
         return self._session
 
     async def request(self, method: str, path: str, headers: dict[str, str], body: Any = None) -> Reply:
@@ -58,9 +65,11 @@ class Pool:
         data = None if body is None else orjson.dumps(body)
         if data is not None:
             headers = {**headers, "Content-Type": "application/json"}
+        queued = {"ms": 0.0}
         try:
-            async with self._client().request(method, path, data=data, headers=headers) as answer:
-                return Reply(answer.status, await answer.read())
+            async with self._client().request(method, path, data=data, headers=headers,
+                                              trace_request_ctx=queued) as answer:
+                return Reply(answer.status, await answer.read(), queued["ms"])
         except TimeoutError:
             raise TransportError(f"no answer within {self.timeout_s:.0f} s") from None
         except (aiohttp.ClientError, OSError) as exc:
@@ -70,3 +79,12 @@ class Pool:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+# A request that finds every connection of the pool busy waits between these two hooks.
+async def _queued_start(_: aiohttp.ClientSession, ctx: SimpleNamespace, __: Any) -> None:
+    ctx.queued_at = time.perf_counter()
+
+
+async def _queued_end(_: aiohttp.ClientSession, ctx: SimpleNamespace, __: Any) -> None:
+    ctx.trace_request_ctx["ms"] += (time.perf_counter() - ctx.queued_at) * 1000
