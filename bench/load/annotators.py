@@ -277,6 +277,9 @@ class Pace:
     think: tuple[float, float]
     regions: tuple[int, int]
     page_loads: bool = True
+    #: Seconds over which the annotators arrive (a shift whose people log in over a minute, not
+    #: in the same instant); each starts at a random moment within it.
+    ramp: float = 0.0
 
 
 async def annotator(pool: Pool, token: str, project_id: int, stats: Stats, deadline: float, seed: int, pace: Pace) -> int:
@@ -284,7 +287,7 @@ async def annotator(pool: Pool, token: str, project_id: int, stats: Stats, deadl
     rng = random.Random(seed)
     auth = auth_header(token)
     submitted = 0
-    await asyncio.sleep(rng.uniform(0, pace.think[1]))  # do not start everyone in the same millisecond
+    await asyncio.sleep(rng.uniform(0, max(pace.ramp, pace.think[1])))  # not everyone in the same millisecond
     while time.monotonic() < deadline and stats.budget_left():
         r = await stats.call(pool, auth, "next", "POST", f"/api/projects/{project_id}/next/")
         if r is None or r.status_code >= 500:

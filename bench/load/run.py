@@ -47,6 +47,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
                    help="seconds between two bursts of edits of one annotator (each burst is saved "
                         f"{AUTOSAVE_DEBOUNCE_S:.0f} s after its last edit, as the editor's autosave does)")
+    p.add_argument("--ramp", type=float, default=30.0, metavar="SECONDS",
+                   help="the annotators arrive over this many seconds, each at a random moment (0: within "
+                        "the first think time, all at once); the figures cover the arrival too")
     p.add_argument("--regions", type=int, nargs=2, default=(30, 100), metavar=("MIN", "MAX"),
                    help="regions of a task's result when it is submitted (each save sends the whole result)")
     p.add_argument("--no-page-loads", dest="page_loads", action="store_false",
@@ -136,7 +139,7 @@ async def load(project: int, tokens: list[str], args: argparse.Namespace, meter:
     stats = Stats(max_requests=args.max_requests)
     deadline = time.monotonic() + args.seconds
     pool = Pool("127.0.0.1", args.port, size=args.connections)
-    pace = Pace(think=tuple(args.think), regions=tuple(args.regions), page_loads=args.page_loads)
+    pace = Pace(think=tuple(args.think), regions=tuple(args.regions), page_loads=args.page_loads, ramp=args.ramp)
     t0 = time.monotonic()
     meter.start()
     try:
@@ -171,7 +174,7 @@ def report(args: argparse.Namespace, stats: Stats, submitted: list[int], wall: f
     five = sum(n for (_, code), n in stats.statuses.items() if code >= 500)
     race_saves = stats.latency_ms.get("race", [])
     rows = [
-        ("annotators x duration (s)", f"{args.annotators} x {wall:.0f}"),
+        ("annotators x duration (s), arriving over", f"{args.annotators} x {wall:.0f}, {args.ramp:.0f} s"),
         ("items imported (one API request)", f"{args.items} in {import_s * 1000:.0f} ms"),
         ("requests (load phase + race)", f"{stats.requests}"),
         ("throughput, load phase", f"{load_requests / wall:.1f} req/s"),
