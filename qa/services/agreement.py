@@ -19,12 +19,7 @@ from qa.models import TaskAgreement
 
 def submitted_versions(task: Task) -> dict[str, dict[str, Any]]:
     """Each annotator's submitted human result on the task, keyed by username."""
-    rows = (
-        Annotation.objects.filter(task=task, kind=AnnotationKind.HUMAN, status=AnnotationStatus.SUBMITTED)
-        .select_related("annotator")
-        .order_by("id")
-    )
-    return {(a.annotator.username if a.annotator else f"#{a.pk}"): (a.result or {"regions": []}) for a in rows}
+    return _chunk_versions([task.pk])[task.pk]
 
 
 def has_spans(schema: Mapping[str, Any]) -> bool:
@@ -45,10 +40,7 @@ def _read_texts(streams: Sequence[tuple[str, str]]) -> dict[str, str]:
 
 def task_texts(task: Task, schema: Mapping[str, Any]) -> dict[str, str]:
     """Contents of the item's text streams by role; read only when a span track needs them."""
-    if not has_spans(schema):
-        return {}
-    streams = Stream.objects.filter(item_id=task.item_id, asset__kind=AssetKind.TEXT)
-    return _read_texts(list(streams.values_list("role", "asset__storage_key")))
+    return _chunk_texts([task.item_id])[task.item_id] if has_spans(schema) else {}
 
 
 def agreement_params(project: Project) -> AgreementParams:
@@ -129,7 +121,7 @@ def tasks_with_submissions(project_id: int, after: int, limit: int) -> list[int]
 
 
 def _chunk_versions(task_ids: Sequence[int]) -> dict[int, dict[str, dict[str, Any]]]:
-    """`submitted_versions` of many tasks in one query (same keys, same order, same results)."""
+    """Each task's submitted human results keyed by username (``#pk`` without one), in id order, in one query."""
     rows = (Annotation.objects.filter(task_id__in=task_ids, kind=AnnotationKind.HUMAN,
                                       status=AnnotationStatus.SUBMITTED)
             .order_by("id").values_list("task_id", "pk", "annotator__username", "result"))
@@ -140,7 +132,7 @@ def _chunk_versions(task_ids: Sequence[int]) -> dict[int, dict[str, dict[str, An
 
 
 def _chunk_texts(item_ids: Sequence[int]) -> dict[int, dict[str, str]]:
-    """`task_texts` of many items: their text streams read in one query."""
+    """Each item's text streams by role, found in one query (a file that cannot be read is left out)."""
     streams: dict[int, list[tuple[str, str]]] = {pk: [] for pk in item_ids}
     rows = (Stream.objects.filter(item_id__in=item_ids, asset__kind=AssetKind.TEXT)
             .values_list("item_id", "role", "asset__storage_key"))
