@@ -15,6 +15,11 @@ class Role(models.TextChoices):
     MANAGER = "manager"
 
 
+#: Bounds of a project's annotators per task and agreement threshold, for every form that sets them.
+OVERLAP_RANGE = (1, 50)
+THRESHOLD_RANGE = (-1.0, 1.0)
+
+
 class Project(TimeStamped):
     name = models.CharField(max_length=200)
     dataset = models.OneToOneField(Dataset, on_delete=models.PROTECT, related_name="project")

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from annotation.models import Job, Membership, Project, Role
+from annotation.models import OVERLAP_RANGE, THRESHOLD_RANGE, Job, Membership, Project, Role
 from annotation.policy import actor, page_project
 from annotation.services.exports import export_create
 from annotation.services.imports import parse_manifest, project_import, upload_records
@@ -34,8 +34,9 @@ from web.progress_views import media_progress, releases
 class QualitySettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     """How many annotators label a task, which measure judges their agreement, and what happens then."""
 
-    overlap = forms.IntegerField(min_value=1, max_value=50, label="Annotators per task")
-    agreement_threshold = forms.FloatField(min_value=-1.0, max_value=1.0, label="Review below")
+    overlap = forms.IntegerField(min_value=OVERLAP_RANGE[0], max_value=OVERLAP_RANGE[1], label="Annotators per task")
+    agreement_threshold = forms.FloatField(min_value=THRESHOLD_RANGE[0], max_value=THRESHOLD_RANGE[1],
+                                           label="Review below")
 
     class Meta:
         model = Project

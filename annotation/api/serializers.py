@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from annotation.models import Annotation, Membership, Prediction, Project, Role, Task
+from annotation.models import OVERLAP_RANGE, THRESHOLD_RANGE, Annotation, Membership, Prediction, Project, Role, Task
 from annotation.policy import PEER_WORK_TASK_FIELDS
 from datasets.api.serializers import ItemSerializer
 
@@ -50,13 +50,15 @@ class ProjectSerializer(serializers.ModelSerializer):
         return {"tasks": obj.task_count, "completed": obj.completed_count, "annotations": obj.annotation_count}
 
     def validate_overlap(self, value: int) -> int:
-        if not 1 <= value <= 50:
-            raise serializers.ValidationError("overlap must be between 1 and 50 annotators per task.")
+        low, high = OVERLAP_RANGE
+        if not low <= value <= high:
+            raise serializers.ValidationError(f"overlap must be between {low} and {high} annotators per task.")
         return value
 
     def validate_agreement_threshold(self, value: float) -> float:
-        if not -1.0 <= value <= 1.0:
-            raise serializers.ValidationError("agreement_threshold must be between -1 and 1.")
+        low, high = THRESHOLD_RANGE
+        if not low <= value <= high:
+            raise serializers.ValidationError(f"agreement_threshold must be between {low:g} and {high:g}.")
         return value
 
     def _rate(self, value: float) -> float:
