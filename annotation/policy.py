@@ -20,6 +20,7 @@ exports) asks here; nothing else decides access. The rules, written once:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
@@ -31,6 +32,7 @@ from rest_framework.request import Request
 from annotation.models import Annotation, AnnotationKind, Job, Membership, Project, Role, Task, TaskStatus
 from annotation.selectors import AnyUser, role_at_least, role_in, role_remember
 from common.errors import Forbidden
+from common.prepared import PreparedQuery
 from datasets.models import Asset, Item, Stream, Upload
 
 if TYPE_CHECKING:
@@ -83,11 +85,41 @@ def with_role(qs: QuerySet[Any], user: AnyUser, project: type[Model], column: st
     to ``role_in``, so the checks below read it from there as they always do. Plain SQL: a
     Subquery expression costs more to build and compile than the query it saves.
     """
-    if not user.is_authenticated or getattr(user, "is_superuser", False):
+    if not _role_read_with_row(user):
         return qs  # role_in answers these without a query
+    return _with_role_of(qs, _uid(user), project, column)
+
+
+def _role_read_with_row(user: AnyUser) -> bool:
+    return bool(user.is_authenticated) and not getattr(user, "is_superuser", False)
+
+
+def _with_role_of(qs: QuerySet[Any], uid: int, project: type[Model], column: str) -> QuerySet[Any]:
     sql = (f'SELECT m.role FROM "{Membership._meta.db_table}" m '
            f'WHERE m.project_id = "{project._meta.db_table}"."{column}" AND m.user_id = %s')
-    return qs.annotate(**{_ROLE: RawSQL(sql, (_uid(user),))})
+    return qs.annotate(**{_ROLE: RawSQL(sql, (uid,))})
+
+
+def _prepared_with_role(base: Callable[[], QuerySet[Any]], project: type[Model], column: str) -> PreparedQuery[Any]:
+    """``base()`` filtered to one ``pk``, with the caller's role where ``with_role`` reads it, compiled
+    once: these reads open almost every request (see :mod:`common.prepared`)."""
+
+    def build(pk: int, uid: int, variant: str) -> QuerySet[Any]:
+        qs = base().filter(pk=pk)
+        return _with_role_of(qs, uid, project, column) if variant == "role" else qs
+
+    return PreparedQuery(build, pk=int, uid=int)
+
+
+def _read_one(query: PreparedQuery[Any], user: AnyUser, pk: int) -> Any:
+    """The row ``pk`` of ``query`` with the caller's role, or None (an id that is no integer is none)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not -(2**63) <= pk < 2**63:
+        return None
+    return query.first(variant="role" if _role_read_with_row(user) else "plain", pk=pk, uid=_uid(user))
 
 
 def role_of(row: Model, user: AnyUser, project_id: int) -> None:
@@ -98,11 +130,13 @@ def role_of(row: Model, user: AnyUser, project_id: int) -> None:
 # --- projects and members ---------------------------------------------------------------------
 
 
+_PROJECT = _prepared_with_role(lambda: Project.objects.select_related("dataset"), Project, "id")
+
+
 def project_for(user: AnyUser, pk: int, minimum: str = Role.ANNOTATOR) -> Project:
-    try:
-        project = with_role(Project.objects.select_related("dataset"), user, Project, "id").get(pk=pk)
-    except (Project.DoesNotExist, ValueError):
-        raise Http404 from None
+    project = _read_one(_PROJECT, user, pk)
+    if project is None:
+        raise Http404
     role_of(project, user, project.pk)
     require_role(user, project.pk, minimum)
     return project
@@ -128,11 +162,13 @@ def task_visible(task: Task, user: AnyUser, role: str) -> bool:
     return role != Role.ANNOTATOR or task.assignments.filter(annotator_id=_uid(user)).exists()
 
 
+_TASK = _prepared_with_role(lambda: Task.objects.select_related("project", "item"), Task, "project_id")
+
+
 def task_for(user: AnyUser, pk: int, minimum: str = Role.ANNOTATOR) -> Task:
-    try:
-        task = with_role(Task.objects.select_related("project", "item"), user, Task, "project_id").get(pk=pk)
-    except (Task.DoesNotExist, ValueError):
-        raise Http404 from None
+    task = _read_one(_TASK, user, pk)
+    if task is None:
+        raise Http404
     role_of(task, user, task.project_id)
     role = require_role(user, task.project_id, minimum)
     if not task_visible(task, user, role):
@@ -156,13 +192,15 @@ def annotations_visible(task: Task, user: AnyUser) -> QuerySet[Annotation]:
     return qs.filter(annotator_id=_uid(user), kind=AnnotationKind.HUMAN)
 
 
+_ANNOTATION = _prepared_with_role(
+    lambda: Annotation.objects.select_related("task__project", "task__item", "annotator"), Task, "project_id")
+
+
 def annotation_for(user: AnyUser, pk: int) -> Annotation:
     """An annotation the user may read: their own, or any of the project for reviewers and managers."""
-    qs = with_role(Annotation.objects.select_related("task__project", "task__item", "annotator"), user, Task, "project_id")
-    try:
-        annotation = qs.get(pk=pk)
-    except (Annotation.DoesNotExist, ValueError):
-        raise Http404 from None
+    annotation = _read_one(_ANNOTATION, user, pk)
+    if annotation is None:
+        raise Http404
     role_of(annotation, user, annotation.task.project_id)
     role = require_role(user, annotation.task.project_id)
     if not sees_peer_work(role) and not (annotation.annotator_id == _uid(user)

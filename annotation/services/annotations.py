@@ -131,6 +131,22 @@ def annotation_create(*, task: Task, user: User, result: Any) -> tuple[Annotatio
     return annotation, True
 
 
+def _result_update(pk: int, version: int, result: Any, now: datetime) -> bool:
+    """Store ``result`` as version + 1 if the row is at ``version``; whether it was.
+
+    Plain SQL with the fields' own preparation of the values: it runs on every draft save, and the
+    ORM update cost more to build than to run.
+    """
+    meta, quote = Annotation._meta, connection.ops.quote_name
+    sql = (f"UPDATE {quote(meta.db_table)} SET {quote('result')} = %s, {quote('version')} = {quote('version')} + 1, "
+           f"{quote('updated_at')} = %s WHERE {quote('id')} = %s AND {quote('version')} = %s")
+    params = [meta.get_field("result").get_db_prep_save(result, connection),
+              meta.get_field("updated_at").get_db_prep_save(now, connection), pk, version]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
 @transaction.atomic
 def annotation_save(*, annotation: Annotation, result: Any, version: int, user: User) -> Annotation:
     """Save a new result if ``version`` is the stored one; else StaleVersion (409) and nothing changes."""
@@ -140,10 +156,7 @@ def annotation_save(*, annotation: Annotation, result: Any, version: int, user: 
     assignment_for_labeling(task=annotation.task, user=user)
     checked = result_check(annotation.task.project, annotation.task, result)
     now = timezone.now()
-    updated = Annotation.objects.filter(pk=annotation.pk, version=version).update(
-        result=checked, version=F("version") + 1, updated_at=now
-    )
-    if not updated:
+    if not _result_update(annotation.pk, version, checked, now):
         current = Annotation.objects.get(pk=annotation.pk)
         # who wrote the newer version and when, so the editor can say what happened
         author = current.revisions.filter(version=current.version).values_list("author__username", flat=True).first()
