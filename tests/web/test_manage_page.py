@@ -110,6 +110,9 @@ def test_a_manager_changes_the_quality_settings_and_a_new_measure_recomputes(
     client = _client(manager)
     page = client.get(f"/projects/{project.pk}/manage/").content.decode()
     assert '<option value="time_sliced_alpha" selected>time-sliced alpha</option>' in page
+    # The browser's own bounds on the inputs are the form's (annotation.models.OVERLAP_RANGE, THRESHOLD_RANGE).
+    assert 'name="overlap" min="1" max="50"' in page
+    assert 'name="agreement_threshold" min="-1.0" max="1.0"' in page
     with django_capture_on_commit_callbacks(execute=True):
         saved = client.post(f"/projects/{project.pk}/manage/quality/",
                             {"overlap": "3", "agreement_measure": "segment_f1", "agreement_threshold": "0.75",
