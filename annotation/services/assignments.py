@@ -7,19 +7,20 @@ never take the last free slot of one task.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from annotation.models import ASSIGNMENT_TRANSITIONS, Assignment, AssignmentStatus, Project, Task, TaskStatus
+from annotation.services import queue_sql
 from common.errors import Conflict, Forbidden
+from common.prepared import PreparedQuery
 from common.states import check_transition
 
 
@@ -27,85 +28,92 @@ def _lease_end() -> datetime:
     return timezone.now() + timedelta(seconds=settings.TANDEM_LEASE_SECONDS)
 
 
+def _params(project: Project, user: User | None = None) -> dict[str, Any]:
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    return {"project": project.pk, "user": user.pk if user is not None else None, "now": adapt(now),
+            "lease_end": adapt(now + timedelta(seconds=settings.TANDEM_LEASE_SECONDS))}
+
+
 def leases_expire(project: Project) -> int:
     """Free the slots of leases that ran out; returns how many expired."""
-    now = timezone.now()
-    expired = list(
-        Assignment.objects.filter(
-            task__project=project, status=AssignmentStatus.ACTIVE, lease_expires_at__lt=now
-        ).values_list("pk", "task_id")
-    )
-    for pk, task_id in expired:
-        if Assignment.objects.filter(pk=pk, status=AssignmentStatus.ACTIVE).update(status=AssignmentStatus.EXPIRED):
-            Task.objects.filter(pk=task_id, active_count__gt=0).update(active_count=F("active_count") - 1)
+    params = _params(project)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(queue_sql.EXPIRE_PG, params)
+            return int(cursor.fetchone()[0])
+    with transaction.atomic(), connection.cursor() as cursor:
+        return _expire_one_by_one(cursor, params)
+
+
+def _expire_one_by_one(cursor: Any, params: dict[str, Any]) -> int:
+    cursor.execute(queue_sql.EXPIRE, params)
+    expired = [task_id for (task_id,) in cursor.fetchall()]
+    for task_id in expired:
+        cursor.execute(queue_sql.FREE_SLOT, {"task": task_id})
     return len(expired)
 
 
-def _candidates(project: Project, user: User, honeypot: bool) -> QuerySet[Task]:
-    qs = (
-        Task.objects.filter(project=project, status=TaskStatus.OPEN, is_honeypot=honeypot)
-        # Tasks for everyone take any number of annotators; the others stop at their overlap.
-        .filter(Q(for_everyone=True) | Q(active_count__lt=F("target_count") - F("submitted_count")))
-        .exclude(assignments__annotator=user)
-        .order_by("id")
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return qs
-
-
-@contextmanager
-def _probing_each_candidate() -> Iterator[None]:
-    """Plan the candidate query as a walk of the queue that probes each task for the caller's assignment.
-
-    With a LIMIT, PostgreSQL's cost model prefers a merge anti-join reading the caller's
-    assignments in task order through the (task, annotator) unique index: it charges only a
-    fraction of that scan, but finding the first open task means reading every assignment of
-    the tasks before it (about 130 ms at a million tasks). Probing the (annotator, task) index
-    per candidate costs one lookup per task walked. Scoped to these queries (SET LOCAL, then back to the default).
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_mergejoin = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
-
-
-@transaction.atomic
 def task_next(*, project: Project, user: User) -> Task | None:
-    """The caller's next task: their unexpired active one, else a fresh one with a new lease."""
-    now = timezone.now()
-    current = (
-        Assignment.objects.filter(
-            task__project=project, annotator=user, status=AssignmentStatus.ACTIVE, lease_expires_at__gte=now
-        )
-        .select_related("task")
-        .order_by("id")
-        .first()
-    )
-    if current is not None:
-        Assignment.objects.filter(pk=current.pk).update(lease_expires_at=_lease_end())
-        return current.task
-    leases_expire(project)
-    want_honeypot = project.honeypot_rate > 0 and random.random() < project.honeypot_rate
-    with _probing_each_candidate():
-        task = _candidates(project, user, want_honeypot).first()
-        if task is None and want_honeypot:
-            task = _candidates(project, user, False).first()
-    if task is None:
+    """The caller's next task: their unexpired active one with its lease extended, else (once the
+    project's lapsed leases are freed) the first free one they never held, with a new lease.
+
+    A share of ``honeypot_rate`` of the calls look for a honeypot first. None when nothing is left.
+    """
+    params = _params(project, user)
+    params["honeypot"] = project.honeypot_rate > 0 and random.random() < project.honeypot_rate
+    if connection.vendor == "postgresql":
+        # Atomic statements on their own (autocommit), each claim's task row locked to its end:
+        # no transaction of our own, so no COMMIT to wait for.
+        with connection.cursor() as cursor:
+            row = _next_postgresql(cursor, params)
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            row = _next_one_by_one(cursor, params)
+    return queue_sql.task_from_row(connection, row) if row is not None else None
+
+
+def _next_postgresql(cursor: Any, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    cursor.execute(queue_sql.NEXT_PG, params)
+    expired, *row = cursor.fetchone()
+    if row[0] is not None:
+        return tuple(row)
+    # Nothing held and nothing taken: the claim was left for after the expiry (then made as it would
+    # have been), or no honeypot was free (then made for a plain task).
+    if expired:
+        kinds = [True, False] if params["honeypot"] else [False]
+    else:
+        kinds = [False] if params["honeypot"] else []
+    for honeypot in kinds:
+        cursor.execute(queue_sql.CLAIM_PG, {**params, "honeypot": honeypot})
+        taken = cursor.fetchone()
+        if taken is not None:
+            return cast(tuple[Any, ...], taken)
+    return None
+
+
+def _next_one_by_one(cursor: Any, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """``task_next`` as single statements, for engines without data-modifying WITH (SQLite, whose
+    transactions take the write lock when they begin, so no two run this at once)."""
+    _expire_one_by_one(cursor, params)
+    cursor.execute(queue_sql.RESUME, params)
+    mine = cursor.fetchone()
+    if mine is not None:
+        cursor.execute(f"SELECT {queue_sql.TASK_COLUMNS} FROM {queue_sql.T} t WHERE t.id = %(task)s",
+                       {"task": mine[0]})
+        return cast(tuple[Any, ...], cursor.fetchone())
+    cursor.execute(queue_sql.PICK, params)
+    picked = cursor.fetchone()
+    if picked is None and params["honeypot"]:
+        cursor.execute(queue_sql.PICK, {**params, "honeypot": False})
+        picked = cursor.fetchone()
+    if picked is None:
         return None
-    try:
-        with transaction.atomic():
-            Assignment.objects.create(task=task, annotator=user, lease_expires_at=_lease_end())
-    except IntegrityError:
+    cursor.execute(queue_sql.TAKE, {**params, "task": picked[0]})
+    if cursor.fetchone() is None:
         return None
-    Task.objects.filter(pk=task.pk).update(active_count=F("active_count") + 1)
-    return task
+    cursor.execute(queue_sql.COUNT_TAKEN, {"task": picked[0]})
+    return cast(tuple[Any, ...], cursor.fetchone())
 
 
 @transaction.atomic
@@ -139,19 +147,19 @@ def _slot_free(task: Task) -> bool:
     )
 
 
-def _held_locked(task: Task, user: User) -> Assignment | None:
-    """The caller's assignment on the task, its row locked (every save and submit reads it).
+# The caller's assignment on a task with its row locked, compiled once: every save and submit
+# reads it, and the ORM query cost more to build than to run. (task, annotator) is unique.
+_HELD = PreparedQuery(
+    lambda task, annotator: Assignment.objects.select_for_update().filter(task_id=task, annotator_id=annotator),
+    task=int, annotator=int,
+)
 
-    Plain SQL through ``raw``: the ORM query cost more to build than to run, on every draft save.
-    (task, annotator) is unique, so there is one row at most.
-    """
+
+def _held_locked(task: Task, user: User) -> Assignment | None:
+    """The caller's assignment on the task, its row locked (every save and submit reads it)."""
     if not connection.in_atomic_block:  # as select_for_update: a lock outside a transaction ends at once
         raise TransactionManagementError("the assignment is locked only inside a transaction")
-    sql = f'SELECT * FROM "{Assignment._meta.db_table}" WHERE task_id = %s AND annotator_id = %s'
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    rows = list(Assignment.objects.raw(sql, [task.pk, user.pk]))
-    return rows[0] if rows else None
+    return _HELD.first(task=task.pk, annotator=user.pk)
 
 
 def assignment_for_labeling(*, task: Task, user: User) -> Assignment:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
 
-from annotation.models import Annotation, Task
+from annotation.models import Annotation, Assignment, Project, Task
 from annotation.services.annotations import annotation_create, annotation_submit
 from annotation.services.assignments import task_next
 from annotation.services.imports import project_import
@@ -54,3 +57,31 @@ def test_a_bad_known_answer_names_its_line_and_imports_nothing(project, manager)
     with pytest.raises(InvalidInput, match=r"line 2\.gold: Invalid result: regions\[0\] \(id 'g1'\): unknown label"):
         project_import(project=project, user=manager, records=_lines(bad), uploads={})
     assert (Item.objects.count(), Task.objects.count(), Annotation.objects.count()) == (0, 0, 0)
+
+
+def _external_id(task: Task | None) -> str | None:
+    return task.item.external_id if task is not None else None
+
+
+def test_with_no_honeypot_left_for_the_caller_the_queue_gives_a_plain_task(
+        project: Project, manager: User, annotator_a: User) -> None:
+    project_update(project=project, user=manager, data={"honeypot_rate": 1.0})
+    project_import(project=project, user=manager, records=_lines(), uploads={})
+    trap = Task.objects.get(item__external_id="trap")
+    assert task_next(project=project, user=annotator_a) == trap
+    annotation, _ = annotation_create(task=trap, user=annotator_a, result=KNOWN)
+    annotation_submit(annotation=annotation, user=annotator_a)
+    assert _external_id(task_next(project=project, user=annotator_a)) == "plain"
+    assert _external_id(task_next(project=project, user=annotator_a)) == "plain"  # held, so given again
+
+
+def test_a_lapsed_lease_does_not_turn_a_honeypot_draw_into_a_plain_task(
+        project: Project, manager: User, annotator_a: User, annotator_b: User) -> None:
+    project_update(project=project, user=manager, data={"honeypot_rate": 1.0})
+    project_import(project=project, user=manager, records=_lines(), uploads={})
+    trap = Task.objects.get(item__external_id="trap")
+    assert task_next(project=project, user=annotator_b) == trap
+    Assignment.objects.filter(annotator=annotator_b).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert task_next(project=project, user=annotator_a) == trap
+    assert Assignment.objects.get(annotator=annotator_b).status == "expired"
+    assert Task.objects.get(pk=trap.pk).active_count == 1
