@@ -73,35 +73,30 @@ def _uid(user: AnyUser) -> int:
     return int(getattr(user, "pk", None) or 0)
 
 
-# The caller's role in the row's project, read by the query that loads the row (``with_role``).
+# The caller's role in the row's project, read by the query that loads the row (``_with_role_of``).
 _ROLE = "_caller_role"
 
 
-def with_role(qs: QuerySet[Any], user: AnyUser, project: type[Model], column: str) -> QuerySet[Any]:
-    """``qs`` with the caller's role in each row's project: ``column`` of the table of ``project``
-    (a model the query selects from or joins) holds the project's id.
+def _role_read_with_row(user: AnyUser) -> bool:
+    """Whether the role is read with the row: ``role_in`` answers anonymous users and superusers without a query."""
+    return bool(user.is_authenticated) and not getattr(user, "is_superuser", False)
+
+
+def _with_role_of(qs: QuerySet[Any], uid: int, project: type[Model], column: str) -> QuerySet[Any]:
+    """``qs`` with the role of user ``uid`` in each row's project: ``column`` of the table of
+    ``project`` (a model the query selects from or joins) holds the project's id.
 
     The row and the role come back in one round trip instead of two; ``role_of`` hands the role
     to ``role_in``, so the checks below read it from there as they always do. Plain SQL: a
     Subquery expression costs more to build and compile than the query it saves.
     """
-    if not _role_read_with_row(user):
-        return qs  # role_in answers these without a query
-    return _with_role_of(qs, _uid(user), project, column)
-
-
-def _role_read_with_row(user: AnyUser) -> bool:
-    return bool(user.is_authenticated) and not getattr(user, "is_superuser", False)
-
-
-def _with_role_of(qs: QuerySet[Any], uid: int, project: type[Model], column: str) -> QuerySet[Any]:
     sql = (f'SELECT m.role FROM "{Membership._meta.db_table}" m '
            f'WHERE m.project_id = "{project._meta.db_table}"."{column}" AND m.user_id = %s')
     return qs.annotate(**{_ROLE: RawSQL(sql, (uid,))})
 
 
 def _prepared_with_role(base: Callable[[], QuerySet[Any]], project: type[Model], column: str) -> PreparedQuery[Any]:
-    """``base()`` filtered to one ``pk``, with the caller's role where ``with_role`` reads it, compiled
+    """``base()`` filtered to one ``pk``, with the caller's role where ``_role_read_with_row`` says it is read, compiled
     once: these reads open almost every request (see :mod:`common.prepared`)."""
 
     def build(pk: int, uid: int, variant: str) -> QuerySet[Any]:

@@ -27,7 +27,7 @@ def role_in(project_id: int, user: AnyUser) -> str | None:
 
 
 def role_remember(project_id: int, user: AnyUser, role: str | None) -> None:
-    """Keep a role read along with another row (``annotation.policy.with_role``) for ``role_in``."""
+    """Keep a role read along with another row (``annotation.policy._with_role_of``) for ``role_in``."""
     if user.is_authenticated and not getattr(user, "is_superuser", False):
         user.__dict__.setdefault("_tandem_roles", {})[project_id] = role
 
