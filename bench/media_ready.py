@@ -4,7 +4,10 @@ Generates (and caches under bench/out/) a three-hour mono 44.1 kHz 128 kbit/s MP
 a 330 Hz tone under a slow tremolo) and a 20-minute cut of it, then, each in a fresh process:
 
 * ``ffmpeg -f null``: the C decoder alone, for reference;
-* PyAV decode alone: the decoder path the worker uses (demux, decode every frame), to a null sink;
+* PyAV decode alone (demux, decode every frame in a Python loop, to a null sink): the yardstick the
+  pipeline is held to;
+* the worker's PCM reader alone (``open_pcm``: an FFmpeg filter graph decoding, converting to 16 bits
+  and gathering chunks in C), every chunk thrown away: what decoding costs inside the pipeline;
 * the pipeline: the upload stored as an asset (not timed), then ``process_asset`` called in-process
   as a Celery worker calls it, against a throwaway test database and local storage in a temporary
   folder, from "pending" to "ready": probe, perceptual hash, waveform pyramid.
@@ -101,6 +104,19 @@ def child_decode(path: str) -> dict[str, float]:
     return _measure(decode)
 
 
+def child_reader(path: str) -> dict[str, float]:
+    """Read every chunk the waveform and the hash would be fed, and throw it away."""
+    from datasets.media.pcm import open_pcm
+    from datasets.media.waveform import DEFAULT_LEVELS, chunk_samples
+
+    def read() -> None:
+        _info, chunks = open_pcm(path, chunk_samples(DEFAULT_LEVELS))
+        for _chunk in chunks:
+            pass
+
+    return _measure(read)
+
+
 def child_pipeline(paths: list[str], profile: bool) -> list[dict[str, Any]]:
     """Store each file as an asset of a throwaway database, then time ``process_asset`` on it."""
     media_root = tempfile.mkdtemp(prefix="tandem-bench-media-")
@@ -187,15 +203,22 @@ def main(profile: bool) -> None:
     _ffmpeg_null(long)  # warm the page cache
     ff = _ffmpeg_null(long)
     decodes = [_child("decode", long)]
+    short_decode = min((_child("decode", short) for _ in range(2)), key=lambda d: d["wall"])
+    reader = _child("reader", long)
     short_run, long_run = _child("pipeline", "1" if profile else "0", short, long)
     decodes.append(_child("decode", long))
     decode = min(decodes, key=lambda d: d["wall"])
+
+    def ratio(run: dict[str, float], alone: dict[str, float]) -> str:
+        return f"{run['wall'] / alone['wall']:.2f} wall, {run['cpu'] / alone['cpu']:.2f} CPU"
+
     rows = [
         ("ffmpeg -f null, 3 h MP3 (C decoder alone)", ff, ""),
         ("PyAV decode alone, 3 h MP3 (best of 2)", decode, "1.00"),
-        ("pipeline upload complete -> ready, 20 min", short_run, ""),
-        ("pipeline upload complete -> ready, 3 h", long_run,
-         f"{long_run['wall'] / decode['wall']:.2f} wall, {long_run['cpu'] / decode['cpu']:.2f} CPU"),
+        ("worker's PCM reader alone, 3 h MP3", reader, ratio(reader, decode)),
+        ("PyAV decode alone, 20 min (best of 2)", short_decode, "1.00"),
+        ("pipeline upload complete -> ready, 20 min", short_run, ratio(short_run, short_decode)),
+        ("pipeline upload complete -> ready, 3 h", long_run, ratio(long_run, decode)),
     ]
     head = ("step", "wall s", "CPU s", "peak RSS MB (at start)", "ratio to decode")
     table = [head] + [(name, f"{r['wall']:.2f}", f"{r['cpu']:.2f}",
@@ -217,6 +240,8 @@ if __name__ == "__main__":
         what, rest = sys.argv[2], sys.argv[3:]
         if what == "decode":
             print(json.dumps(child_decode(rest[0])))
+        elif what == "reader":
+            print(json.dumps(child_reader(rest[0])))
         else:
             print(json.dumps(child_pipeline(rest[1:], rest[0] == "1")))
     else:

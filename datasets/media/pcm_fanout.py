@@ -6,8 +6,9 @@ from the same chunks rather than a reader that decodes the file again. No Django
 here: a consumer sees ``int16[channels, n]`` chunks (see :mod:`datasets.media.pcm`), which are
 reused buffers it must copy from if it keeps anything.
 
-Decoding can run a few chunks ahead in a thread of its own (:func:`read_ahead`): PyAV releases
-the GIL while it demuxes and decodes, and numpy while it reduces and transforms, so on two cores
+Decoding can run a few chunks ahead in a thread of its own (:func:`read_ahead`): the filter-graph
+reader holds the GIL only for a moment per chunk (demuxing, decoding and conversion run in C without
+it), and numpy and swresample release it while they reduce, transform and resample, so on two cores
 the consumers' work hides behind the decoder's instead of adding to it.
 """
 

@@ -34,15 +34,21 @@ def stereo_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def counting_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record each decode of a file by the PCM reader (the function that turns packets into frames)."""
+    """Record each decode of a file by either PCM reader (the filter graph, or the function that turns
+    packets into frames)."""
     opened: list[str] = []
-    real = pcm_module._decoded_frames
+    real_frames, real_graph = pcm_module._decoded_frames, pcm_module._graph_chunks
 
     def counted(container: object, stream: object) -> Iterator[object]:
         opened.append(str(getattr(container, "name", "")))
-        return real(container, stream)
+        return real_frames(container, stream)
+
+    def counted_graph(path: str, info: PcmInfo, chunk: int, buffers: int) -> Iterator[np.ndarray]:
+        opened.append(path)
+        return real_graph(path, info, chunk, buffers)
 
     monkeypatch.setattr(pcm_module, "_decoded_frames", counted)
+    monkeypatch.setattr(pcm_module, "_graph_chunks", counted_graph)
     return opened
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import struct
@@ -131,3 +132,25 @@ def test_cover_art_does_not_make_an_mp3_a_video(tmp_path: Path) -> None:
     info = probe(str(out))
     assert (info["kind"], info["container"], [s["codec"] for s in info["streams"]]) == ("audio", "mp3", ["mp3"])
     assert info["browser_playable"] is True
+
+
+@pytest.mark.parametrize("rate", [["-b:a", "96k"], ["-q:a", "4"]], ids=["cbr", "vbr"])
+def test_a_cut_mp3_is_still_caught_by_the_position_seek_and_a_whole_one_is_not_scanned(
+        tmp_path: Path, rate: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    probe_module = importlib.import_module("datasets.media.probe")  # the package binds the function
+    whole = tmp_path / "talk.mp3"
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=30:c=pink:r=44100:a=0.3:seed=2", "-c:a", "libmp3lame", *rate, str(whole))
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(whole.read_bytes()[: os.path.getsize(whole) // 2])
+    scans: list[str] = []
+    real_scan = probe_module._scan_end_us
+
+    def counted(path: str, start_us: int, streams: list[int]) -> int:
+        scans.append(os.path.basename(path))
+        return real_scan(path, start_us, streams)
+
+    monkeypatch.setattr(probe_module, "_scan_end_us", counted)
+    assert probe(str(whole))["duration_ms"] in range(29_900, 30_100)
+    with pytest.raises(MediaError, match=r"^truncated: decoding stopped at 1\d\.\d s of 30\.0 s$"):
+        probe(str(cut))
+    assert scans == ["cut.mp3"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -30,13 +31,18 @@ def test_an_mp3_asset_is_decoded_once_and_gets_the_outputs_each_step_computes_al
     _, (asset,) = import_files(project, [mp3])
 
     decodes: list[str] = []
-    real = pcm_module._decoded_frames
+    real, real_graph = pcm_module._decoded_frames, pcm_module._graph_chunks
 
     def counted(container: object, stream: object) -> Iterator[object]:
         decodes.append(str(getattr(container, "name", "")))
         return real(container, stream)
 
+    def counted_graph(path: str, *args: Any) -> Iterator[Any]:
+        decodes.append(path)
+        return real_graph(path, *args)
+
     monkeypatch.setattr(pcm_module, "_decoded_frames", counted)
+    monkeypatch.setattr(pcm_module, "_graph_chunks", counted_graph)
     assert process_asset(asset.pk) == "ready"
     assert len(decodes) == 1
 
