@@ -79,13 +79,7 @@ class PreparedQuery(Generic[M]):
             row = cursor.fetchone()
         if row is None:
             return None
-        if compiled.converters:
-            row = list(row)
-            for pos, (convs, expression) in compiled.converters:
-                value = row[pos]
-                for converter in convs:
-                    value = converter(value, expression, connection)
-                row[pos] = value
+        row = _converted(row, compiled.converters, connection)
         start, end = compiled.fields
         obj = compiled.model.from_db(alias, compiled.init_list, row[start:end])
         for populator in compiled.related_populators:
@@ -124,3 +118,37 @@ class PreparedQuery(Generic[M]):
             annotation_col_map=dict(compiler.annotation_col_map),
             converters=list(converters.items()),
         )
+
+
+def _converted(row: Any, converters: list[tuple[int, tuple[list[Any], Any]]], connection: Any) -> Any:
+    """``row`` with each value passed through its column's converters (what the ORM does)."""
+    if not converters:
+        return row
+    values = list(row)
+    for pos, (convs, expression) in converters:
+        value = values[pos]
+        for converter in convs:
+            value = converter(value, expression, connection)
+        values[pos] = value
+    return values
+
+
+_ROW_CONVERTERS: dict[tuple[type[Model], str, str], list[tuple[int, tuple[list[Any], Any]]]] = {}
+
+
+def instance_from_row(model: type[M], connection: Any, row: tuple[Any, ...]) -> M:
+    """A ``model`` instance from a row of every concrete column in ``_meta.concrete_fields`` order,
+    read by plain SQL, its values converted as the ORM converts them (SQLite returns text for dates
+    and integers for booleans)."""
+    key = (model, connection.alias, connection.vendor)
+    converters = _ROW_CONVERTERS.get(key)
+    if converters is None:
+        converters = []
+        for i, field in enumerate(model._meta.concrete_fields):
+            col = field.get_col(model._meta.db_table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                converters.append((i, (found, col)))
+        _ROW_CONVERTERS[key] = converters
+    attnames = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(connection.alias, attnames, _converted(row, converters, connection))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from annotation.models import Assignment, AssignmentStatus, Task, TaskStatus
+from common.prepared import instance_from_row
 
 A = Assignment._meta.db_table
 T = Task._meta.db_table
@@ -106,29 +107,5 @@ NEXT_PG = f"""
 
 
 def task_from_row(connection: Any, row: tuple[Any, ...]) -> Task:
-    """A task from a row of ``TASK_COLUMNS``, its values converted as the ORM converts them
-    (SQLite returns text for dates and integers for booleans)."""
-    values = list(row)
-    for i, col, converters in _converters(connection):
-        for convert in converters:
-            values[i] = convert(values[i], col, connection)
-    return Task.from_db(connection.alias, _TASK_ATTNAMES, values)
-
-
-_TASK_ATTNAMES = [field.attname for field in Task._meta.concrete_fields]
-_CONVERTERS: dict[tuple[str, str], list[tuple[int, Any, list[Any]]]] = {}
-
-
-def _converters(connection: Any) -> list[tuple[int, Any, list[Any]]]:
-    """The columns that need converting on this connection's engine, with their converters (found once)."""
-    key = (connection.alias, connection.vendor)
-    found = _CONVERTERS.get(key)
-    if found is None:
-        found = []
-        for i, field in enumerate(Task._meta.concrete_fields):
-            col = field.get_col(T)
-            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if converters:
-                found.append((i, col, converters))
-        _CONVERTERS[key] = found
-    return found
+    """A task from a row of ``TASK_COLUMNS``."""
+    return instance_from_row(Task, connection, row)
