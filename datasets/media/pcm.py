@@ -225,14 +225,19 @@ def _stream_info(container: Any, stream: Any) -> PcmInfo:
     return PcmInfo(rate, channels, expected)
 
 
-def _open_av(path: str, chunk: int, buffers: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
+def _open_audio(path: str) -> tuple[Any, Any, PcmInfo]:
+    """The open container, its first audio stream and what it states; closed again on an error."""
     container = open_av_container(path)
     try:
         stream = _audio_stream(container)
-        info = _stream_info(container, stream)
+        return container, stream, _stream_info(container, stream)
     except MediaError:
         container.close()
         raise
+
+
+def _open_av(path: str, chunk: int, buffers: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
+    container, stream, info = _open_audio(path)
     if not info.expected_samples:
         return info, _decode_chunks(container, stream, info, chunk, buffers)
     container.close()
@@ -321,12 +326,7 @@ def _frame_chunks_after(path: str, info: PcmInfo, chunk: int, buffers: int) -> I
     """The frame-by-frame reader's chunks after the ``info.samples_read`` samples already handed out
     (a whole number of chunks), then its end-of-stream checks."""
     done = info.samples_read
-    container = open_av_container(path)
-    try:
-        stream = _audio_stream(container)
-    except MediaError:
-        container.close()
-        raise
+    container, stream, _ = _open_audio(path)
     own = PcmInfo(info.sample_rate, info.channels, info.expected_samples)
     for piece in _decode_chunks(container, stream, own, chunk, buffers):
         if own.samples_read > done:
