@@ -171,11 +171,17 @@ def task_for(user: AnyUser, pk: int, minimum: str = Role.ANNOTATOR) -> Task:
     return task
 
 
+def task_holder(project: Project, user: AnyUser) -> int | None:
+    """Whose assignments bound the tasks the user may list: an annotator's own; None (every task) for the rest."""
+    return _uid(user) if role_in(project.pk, user) == Role.ANNOTATOR else None
+
+
 def tasks_visible(project: Project, user: AnyUser) -> QuerySet[Task]:
     """The project's tasks the user may list: an annotator's own, everyone else's for the rest."""
     qs = Task.objects.filter(project=project).select_related("item").order_by("id")
-    if role_in(project.pk, user) == Role.ANNOTATOR:
-        qs = qs.filter(assignments__annotator_id=_uid(user))
+    holder = task_holder(project, user)
+    if holder is not None:
+        qs = qs.filter(assignments__annotator_id=holder)
     return qs
 
 

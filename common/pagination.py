@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.core.paginator import Page
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db import connections
 from django.db.models import Count, QuerySet, Window
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, Cursor, CursorPagination, PageNumberPagination
@@ -37,12 +38,35 @@ class _CountedPaginator(DjangoPaginator):
         # ``COUNT(*) OVER ()``: the filtered join is computed once for the page and its count,
         # where a separate COUNT would compute it a second time.
         start = (n - 1) * self.per_page
-        queryset = cast(QuerySet[Any], self.object_list)
-        rows = list(queryset.annotate(_list_total=Window(Count("pk")))[start:start + self.per_page])
+        rows, total = _rows_and_total(cast(QuerySet[Any], self.object_list), start, self.per_page)
         if not rows:
             return super().page(number)  # past the end (or an empty list): counted, then refused as usual
-        self.__dict__["count"] = rows[0]._list_total
+        self.__dict__["count"] = total
         return Page(rows, n, self)
+
+
+def _rows_and_total(queryset: QuerySet[Any], offset: int, limit: int) -> tuple[list[Any], int]:
+    """``limit`` rows from ``offset`` and the length of the whole list, by one query."""
+    if not queryset.query.combinator:
+        rows = list(queryset.annotate(_list_total=Window(Count("pk")))[offset:offset + limit])
+        if not rows:
+            return rows, 0
+        first = rows[0]
+        return rows, first["_list_total"] if isinstance(first, dict) else first._list_total
+    # A set operation (INTERSECT, UNION) cannot be annotated: its SQL is wrapped, and its rows come
+    # back as the values() dicts the queryset itself would give.
+    quote = connections[queryset.db].ops.quote_name
+    names = [name for name in queryset.query.order_by if isinstance(name, str)]
+    if len(names) != len(queryset.query.order_by):
+        raise TypeError("A set operation is paged in the order of its columns, by name.")
+    order = ", ".join(f"q.{quote(name.lstrip('-'))}{' DESC' if name.startswith('-') else ''}" for name in names) or "1"
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT q.*, COUNT(*) OVER () FROM ({sql}) q ORDER BY {order} LIMIT %s OFFSET %s",
+                       [*params, limit, offset])
+        names = [column[0] for column in cursor.description][:-1]
+        found = cursor.fetchall()
+    return [dict(zip(names, row[:-1], strict=True)) for row in found], found[0][-1] if found else 0
 
 
 class Pagination(PageNumberPagination):
@@ -118,8 +142,12 @@ class PageOrCursorPagination(BasePagination):
     def __init__(self) -> None:
         self.delegate: Pagination | KeysetPagination = Pagination()
 
+    @classmethod
+    def wants_cursor(cls, request: Request) -> bool:
+        return cls.cursor_query_param in request.query_params
+
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
-        self.delegate = KeysetPagination() if self.cursor_query_param in request.query_params else Pagination()
+        self.delegate = KeysetPagination() if self.wants_cursor(request) else Pagination()
         return self.delegate.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:

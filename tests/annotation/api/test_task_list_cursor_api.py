@@ -121,6 +121,9 @@ def test_without_a_cursor_the_page_number_answer_is_unchanged(project: Project, 
     ("", lambda i: True),  # every task: the count is the project's counter
     ("status=review&annotator=annotator_a&agreement_gte=0.1", lambda i: i % 3 == 2 and i % 2 == 0 and i / N >= 0.1),
     ("agreement_lt=0.5", lambda i: i / N < 0.5),
+    ("annotator=annotator_a", lambda i: i % 2 == 0),
+    ("annotator=nobody-by-this-name", lambda i: False),
+    ("status=complete&annotator=annotator_a&created_after=2000-01-01T00:00:00Z", lambda i: i % 3 == 1 and i % 2 == 0),
 ])
 def test_page_numbers_count_every_matching_task_on_every_page(project: Project, tasks: list[Task], manager: User,
                                                               client_for: Callable[[User], Any], query: str,
@@ -158,3 +161,16 @@ def test_the_external_id_filter_finds_the_one_item(project: Project, tasks: list
     body = client_for(manager).get(f"/api/projects/{project.pk}/tasks/", {"external_id": external_id}).json()
     assert [(r["id"], r["external_id"]) for r in body["results"]] == [(tasks[5].pk, external_id)]
     assert body["count"] == 1
+
+
+def test_an_annotators_own_list_counts_only_their_tasks_with_page_numbers(
+        project: Project, tasks: list[Task], annotator_a: User, client_for: Callable[[User], Any]) -> None:
+    client = client_for(annotator_a)
+    mine = [t.pk for i, t in enumerate(tasks) if i % 2 == 0]
+    first = client.get(f"/api/projects/{project.pk}/tasks/?page_size=5").json()
+    assert first["count"] == len(mine) == 12
+    assert [row["id"] for row in first["results"]] == mine[:5]
+    reviews = client.get(f"/api/projects/{project.pk}/tasks/?status=review&page_size=2&page=2").json()
+    mine_in_review = [t.pk for i, t in enumerate(tasks) if i % 2 == 0 and i % 3 == 2]  # i = 2, 8, 14, 20
+    assert reviews["count"] == 4
+    assert [row["id"] for row in reviews["results"]] == mine_in_review[2:]
