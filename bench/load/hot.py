@@ -57,9 +57,9 @@ class Wsgi:
     """Calls the WSGI application the way gunicorn does; counts CPU time and SQL per request kind."""
 
     def __init__(self, token: str) -> None:
-        from django.core.wsgi import get_wsgi_application
+        from tandem.wsgi import application  # what gunicorn loads, with its start-up steps
 
-        self.app = get_wsgi_application()
+        self.app = application
         self.auth = f"Token {token}"
         self.cpu_ms: dict[str, list[float]] = {}
         self.queries: dict[str, list[int]] = {}
