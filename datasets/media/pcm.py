@@ -9,7 +9,7 @@ channel so reductions run over contiguous memory):
   reused buffer and de-interleaved with one strided copy: a decoder would only
   add per-frame overhead to what is already raw samples.
 * Everything else whose header states its length is decoded by an FFmpeg
-  filter graph (``amovie``, ``aformat=s16p``, a sink handing out whole
+  filter graph (``pcm_graph``: ``amovie``, ``aformat=s16p``, a sink handing out whole
   chunks): demuxing, decoding, conversion to 16 bits (swresample) and gathering
   all run in C, and Python makes one call per chunk. That call releases the
   GIL for the whole chunk, so a consumer in another thread runs alongside the
@@ -35,24 +35,15 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import av
-import av.filter
 import numpy as np
 
 from .errors import MediaError
-
-
-@dataclass
-class PcmInfo:
-    """What is known about a PCM stream before reading it."""
-
-    sample_rate: int
-    channels: int
-    expected_samples: int | None  # per channel, from the header; None if unknown
-    samples_read: int = field(default=0)
+from .pcm_graph import GraphStopped, graph_chunks
+from .pcm_info import PcmInfo, truncation_check
 
 
 @dataclass
@@ -119,24 +110,6 @@ def open_pcm(path: str, chunk_samples: int, buffers: int = 1) -> tuple[PcmInfo, 
     return _open_av(path, chunk_samples, buffers)
 
 
-def _cut_short(info: PcmInfo) -> bool:
-    """Whether fewer samples arrived than the header promised, beyond what codecs' padding explains."""
-    exp = info.expected_samples
-    if exp is None or exp <= 0:
-        return False
-    tolerance = max(info.sample_rate // 2, exp // 100)
-    return info.samples_read + tolerance < exp
-
-
-def _truncation_check(info: PcmInfo) -> None:
-    exp = info.expected_samples
-    if exp is not None and _cut_short(info):
-        raise MediaError(
-            f"truncated: decoding stopped at {info.samples_read / info.sample_rate:.1f} s "
-            f"of {exp / info.sample_rate:.1f} s"
-        )
-
-
 def _open_wav(path: str, layout: _WavLayout, chunk: int, buffers: int) -> tuple[PcmInfo, Iterator[np.ndarray]]:
     ch = layout.channels
     frame_bytes = 2 * ch
@@ -185,7 +158,7 @@ def _open_wav(path: str, layout: _WavLayout, chunk: int, buffers: int) -> tuple[
                 yield out
                 if got < want:
                     break
-        _truncation_check(info)
+        truncation_check(info)
 
     return info, gen()
 
@@ -244,82 +217,14 @@ def _open_av(path: str, chunk: int, buffers: int) -> tuple[PcmInfo, Iterator[np.
     return info, _graph_chunks_or_frames(path, info, chunk, buffers)
 
 
-_GRAPH_PIECE = 16384  # samples the graph converts to s16p at once
-
-
-class _GraphStopped(Exception):
-    """The filter graph handed out something the chunks cannot hold."""
-
-
 def _graph_chunks_or_frames(path: str, info: PcmInfo, chunk: int, buffers: int) -> Iterator[np.ndarray]:
     """Chunks from the filter graph; where it stops early, the rest from the frame-by-frame reader."""
     try:
-        yield from _graph_chunks(path, info, chunk, buffers)
+        yield from graph_chunks(path, info, chunk, buffers)
         return
-    except (av.error.FFmpegError, _GraphStopped):
+    except (av.error.FFmpegError, GraphStopped):
         pass  # the frame reader skips what the graph stopped at, or raises the error as a MediaError
     yield from _frame_chunks_after(path, info, chunk, buffers)
-
-
-def _graph_chunks(path: str, info: PcmInfo, chunk: int, buffers: int) -> Iterator[np.ndarray]:
-    """Decode with an FFmpeg filter graph that hands out ``chunk`` samples of s16p at a time.
-
-    Raises ``av.error.FFmpegError`` where the graph stops on an error, and ``_GraphStopped`` where
-    it ends short of the stated length; either way only whole chunks were handed out (the short
-    last one waits for the end to be checked), so the frame reader can take over at a chunk
-    boundary. A mono chunk is a view of the graph's own frame (a fresh buffer each time), other
-    chunks are copied into ``buffers`` buffers used in turn.
-    """
-    graph = av.filter.Graph()
-    graph.threads = 1  # nothing here is sliced: no idle filter threads
-    source = graph.add("amovie", filename=path, streams="a:0", dec_threads="1")
-    # Converted 16,384 samples at a time rather than frame by frame (1152 for MP3): fewer, larger
-    # swresample calls; ``p=0`` keeps the last piece short instead of padding it with silence.
-    grouped = graph.add("asetnsamples", n=str(_GRAPH_PIECE), p="0")
-    to_s16 = graph.add("aformat", sample_fmts="s16p")
-    sink = graph.add("abuffersink")
-    graph.link_nodes(source, grouped, to_s16, sink)
-    graph.configure()
-    graph.set_audio_frame_size(chunk)
-    channels = info.channels
-    bufs = [np.empty((channels, chunk), dtype=np.int16) for _ in range(max(1, buffers))] if channels > 1 else []
-    turn = 0
-    last: np.ndarray | None = None
-    while last is None:
-        try:
-            frame: Any = sink.pull()  # demux, decode, convert and gather a whole chunk, without the GIL
-        except EOFError:
-            break
-        n = frame.samples
-        planes = frame.planes
-        if len(planes) != channels:
-            raise _GraphStopped("channel count changes mid-stream")
-        if channels == 1:
-            out = np.frombuffer(planes[0], np.int16, n).reshape(1, n)
-        else:
-            out = bufs[turn][:, :n]
-            turn = (turn + 1) % len(bufs)
-            for c, plane in enumerate(planes):
-                out[c] = np.frombuffer(plane, np.int16, n)
-        if n < chunk:
-            last = out  # only the end of the stream is short
-            continue
-        info.samples_read += n
-        yield out
-    if last is not None:
-        try:
-            sink.pull()
-        except EOFError:
-            pass
-        else:
-            raise _GraphStopped("a short chunk before the end")
-    ended = PcmInfo(info.sample_rate, channels, info.expected_samples,
-                    info.samples_read + (0 if last is None else last.shape[1]))
-    if not ended.samples_read or _cut_short(ended):
-        raise _GraphStopped("ended short of the stated length")
-    if last is not None:
-        info.samples_read = ended.samples_read
-        yield last
 
 
 def _frame_chunks_after(path: str, info: PcmInfo, chunk: int, buffers: int) -> Iterator[np.ndarray]:
@@ -485,7 +390,7 @@ def _decode_chunks(container: Any, stream: Any, info: PcmInfo, chunk: int, buffe
         container.close()
     if info.samples_read == 0:
         raise MediaError("zero duration: no audio samples could be decoded")
-    _truncation_check(info)
+    truncation_check(info)
 
 
 def _joined(frames: list[Any]) -> Any:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 if TYPE_CHECKING:  # pcm loads PyAV, which the web process (reading waveforms) never needs
-    from .pcm import PcmInfo
+    from .pcm_info import PcmInfo
 
 Progress = Callable[[float], None] | None
 

@@ -38,7 +38,7 @@ from .errors import MediaError
 from .pcm_fanout import Progress, feed_all
 
 if TYPE_CHECKING:
-    from .pcm import PcmInfo
+    from .pcm_info import PcmInfo
 
 WAVEFORM_VERSION = "1"
 DEFAULT_LEVELS: tuple[int, ...] = (256, 512, 1024, 2048, 4096, 8192, 16384, 32768)

@@ -17,8 +17,8 @@ from datasets.media import MediaError, compute_waveform
 from datasets.media import pcm as pcm_module
 from datasets.media.audio import analyze_audio
 from datasets.media.fingerprint import AudioHasher, audio_fingerprint
-from datasets.media.pcm import PcmInfo
 from datasets.media.pcm_fanout import feed_all
+from datasets.media.pcm_info import PcmInfo
 
 LEVELS = (256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
@@ -37,7 +37,7 @@ def counting_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record each decode of a file by either PCM reader (the filter graph, or the function that turns
     packets into frames)."""
     opened: list[str] = []
-    real_frames, real_graph = pcm_module._decoded_frames, pcm_module._graph_chunks
+    real_frames, real_graph = pcm_module._decoded_frames, pcm_module.graph_chunks
 
     def counted(container: object, stream: object) -> Iterator[object]:
         opened.append(str(getattr(container, "name", "")))
@@ -48,7 +48,7 @@ def counting_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real_graph(path, info, chunk, buffers)
 
     monkeypatch.setattr(pcm_module, "_decoded_frames", counted)
-    monkeypatch.setattr(pcm_module, "_graph_chunks", counted_graph)
+    monkeypatch.setattr(pcm_module, "graph_chunks", counted_graph)
     return opened
 
 

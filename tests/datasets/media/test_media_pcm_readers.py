@@ -11,7 +11,8 @@ from media_gen import ffmpeg
 
 from datasets.media import MediaError
 from datasets.media import pcm as pcm_module
-from datasets.media.pcm import PcmInfo, open_av_container, open_pcm
+from datasets.media.pcm import open_av_container, open_pcm
+from datasets.media.pcm_info import PcmInfo
 
 CHUNK = 10_007  # not a divisor of any frame size: chunks straddle decoded frames
 def source(first: int = 0) -> list[str]:
@@ -58,7 +59,7 @@ def frame_reader(path: Path, chunk: int) -> tuple[PcmInfo, list[np.ndarray]]:
 def counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Count the passes of each reader."""
     calls = {"graph": 0, "frames": 0}
-    graph, frames = pcm_module._graph_chunks, pcm_module._decoded_frames
+    graph, frames = pcm_module.graph_chunks, pcm_module._decoded_frames
 
     def counted_graph(*args: object) -> Iterator[np.ndarray]:
         calls["graph"] += 1
@@ -68,7 +69,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         calls["frames"] += 1
         return frames(*args)
 
-    monkeypatch.setattr(pcm_module, "_graph_chunks", counted_graph)
+    monkeypatch.setattr(pcm_module, "graph_chunks", counted_graph)
     monkeypatch.setattr(pcm_module, "_decoded_frames", counted_frames)
     return calls
 
@@ -110,7 +111,7 @@ def _damaged(sources: Path, tmp_path: Path) -> Path:
 
 def test_where_the_graph_stops_early_the_frame_reader_takes_over_at_the_same_sample(
         sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = pcm_module._graph_chunks
+    real = pcm_module.graph_chunks
 
     def stops_after_two(path: str, info: PcmInfo, chunk: int, buffers: int) -> Iterator[np.ndarray]:
         pieces = real(path, info, chunk, buffers)
@@ -119,7 +120,7 @@ def test_where_the_graph_stops_early_the_frame_reader_takes_over_at_the_same_sam
         raise pcm_module.av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
 
     _, expected = frame_reader(sources / "stereo.m4a", CHUNK)
-    monkeypatch.setattr(pcm_module, "_graph_chunks", stops_after_two)
+    monkeypatch.setattr(pcm_module, "graph_chunks", stops_after_two)
     info, chunks = open_pcm(str(sources / "stereo.m4a"), CHUNK)
     got = [c.copy() for c in chunks]
     assert np.array_equal(np.concatenate(got, axis=1), np.concatenate(expected, axis=1))
@@ -132,8 +133,8 @@ def test_a_graph_ending_short_hands_over_at_the_last_whole_chunk_not_after_its_s
     data = (sources / "stereo.mp3").read_bytes()
     cut = tmp_path / "cut.mp3"
     cut.write_bytes(data[: len(data) // 2])  # what the graph reads; the frame reader reads it all
-    real = pcm_module._graph_chunks
-    monkeypatch.setattr(pcm_module, "_graph_chunks", lambda path, *args: real(str(cut), *args))
+    real = pcm_module.graph_chunks
+    monkeypatch.setattr(pcm_module, "graph_chunks", lambda path, *args: real(str(cut), *args))
     _, expected = frame_reader(sources / "stereo.mp3", CHUNK)
     info, chunks = open_pcm(str(sources / "stereo.mp3"), CHUNK)
     got = [c.copy() for c in chunks]
