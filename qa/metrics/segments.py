@@ -14,7 +14,8 @@ apart by offsets into those arrays:
    through one sorted array of all segments; pairs with an ambiguous choice take `match_segments`;
 6. pool per-label F1 over the pairs; Mathet's gamma when asked for (unit by unit, it is slow).
 
-A unit's figures depend only on its own part of those arrays, so its entry is the same whether it
+Steps 1 to 3, and the list of annotator pairs, build the arrays (`segment_layout`); this module
+computes on them. A unit's figures depend only on its own part of those arrays, so its entry is the same whether it
 is computed alone or with others (tests pin both against each other). Counts and tick sums are
 exact; the coincidence matrix is the exact sum over annotator pairs divided once by
 (annotators - 1), which for three annotators or fewer is the per-tick sum to the last bit.
@@ -22,30 +23,25 @@ exact; the coincidence matrix is the exact sum over annotator pairs divided once
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations, repeat
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from qa.metrics import segment_layout as layout
 from qa.metrics.matching import assign, interval_iou
 from qa.metrics.params import AgreementParams
 from qa.metrics.regions import Region
+from qa.metrics.segment_layout import Floats, Ints, Painted, Pairs, starts, sums, within
 
 #: One annotator's segments: start times, end times, label codes.
 Arrays = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
 
 #: Units per batch: the largest arrays hold a few 8-byte numbers per piece and annotator pair,
 #: about 25 MB for 1,000 units of three annotators and 150 segments, while the array calls stay few.
 CHUNK = 1000
-
-_START = itemgetter("start_ms")
-_END = itemgetter("end_ms")
 
 
 @dataclass(frozen=True)
@@ -77,221 +73,6 @@ def match_segments(ref: Arrays, cand: Arrays, iou: float) -> SegmentMatching:
     return SegmentMatching(ra, ca, r, c)
 
 
-def _starts(sizes: Ints) -> Ints:
-    """Exclusive running sum: where each block of a concatenation starts."""
-    out = np.cumsum(sizes)
-    out -= sizes
-    return out
-
-
-def _sums(index: Ints, weights: NDArray[Any], n: int) -> Floats:
-    """Sum of the weights at each index 0..n-1, added in input order (`np.bincount`)."""
-    out: Floats = np.bincount(index, weights=weights, minlength=n).astype(np.float64, copy=False)
-    return out
-
-
-def _within(sizes: Ints) -> Ints:
-    """Position inside its block of every element of blocks of the given sizes: 0..n0-1, 0..n1-1, ..."""
-    return np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(_starts(sizes), sizes)
-
-
-def _labels_of(regions: list[Region]) -> list[Any]:
-    try:
-        return list(map(dict.get, regions, repeat("label")))  # type: ignore[arg-type]
-    except TypeError:  # a Mapping that is not a dict
-        return [r.get("label") for r in regions]
-
-
-@dataclass
-class _Coded:
-    """The regions of a batch of units, rows (unit, annotator) laid end to end.
-
-    Below, "task" stands for a unit: each segment track of a task is measured on its own.
-    """
-
-    labels: list[list[Hashable]]  # per task: the label coding (schema order, then extras by repr)
-    start: Floats
-    end: Floats
-    code: Ints
-    row_task: Ints  # task of each row
-    row_size: Ints  # regions per row
-    row_first: Ints  # first row of each task
-    seg_row: Ints
-
-
-def _code_track(track: Mapping[str, Any], values: list[Any], bounds: Ints) -> tuple[Ints, list[list[Hashable]]]:
-    """Label codes of one track's regions; unit u's regions are values[bounds[u]:bounds[u + 1]]."""
-    schema: list[Hashable] = [lab["value"] for lab in track.get("labels", [])]
-    known = set(schema)
-    index = {lab: i for i, lab in enumerate(schema)}
-    labels = [schema] * (len(bounds) - 1)
-    extra = set(values) - known
-    if not extra:
-        return np.fromiter(map(index.__getitem__, values), np.int64, len(values)), labels
-    # Labels the schema lacks: each unit codes its own, after the schema's, sorted by repr.
-    code = np.fromiter(map({**index, **dict.fromkeys(extra, -1)}.__getitem__, values), np.int64, len(values))
-    for u in np.unique(np.searchsorted(bounds, np.flatnonzero(code < 0), side="right") - 1).tolist():
-        lo, hi = int(bounds[u]), int(bounds[u + 1])
-        mine = values[lo:hi]
-        labels[u] = schema + sorted(set(mine) - known, key=repr)
-        local = {lab: i for i, lab in enumerate(labels[u])}
-        code[lo:hi] = np.fromiter(map(local.__getitem__, mine), np.int64, hi - lo)
-    return code, labels
-
-
-def _code(tracks: Sequence[Mapping[str, Any]], regs: Sequence[Sequence[Sequence[Region]]]) -> _Coded:
-    """Step 1: one array per field over all regions; label codes per unit as `label_index` gives them.
-
-    A unit is one segment track of one task (``tracks[u]``, ``regs[u]`` per annotator).
-    """
-    every: list[Region] = []
-    sizes: list[int] = []
-    for rows in regs:
-        for rr in rows:
-            every.extend(rr)
-            sizes.append(len(rr))
-    n = len(every)
-    row_size = np.array(sizes, dtype=np.int64)
-    n_rows = np.array([len(rows) for rows in regs], dtype=np.int64)
-    row_task = np.repeat(np.arange(len(regs), dtype=np.int64), n_rows)
-    seg_row = np.repeat(np.arange(len(sizes), dtype=np.int64), row_size)
-    start = np.fromiter(map(_START, every), np.float64, n)
-    end = np.fromiter(map(_END, every), np.float64, n)
-    values = _labels_of(every)
-    unit_first = np.append(_starts(np.bincount(row_task, weights=row_size, minlength=len(regs)).astype(np.int64)), n)
-    code = np.empty(n, dtype=np.int64)
-    labels: list[list[Hashable]] = []
-    u = 0
-    while u < len(regs):
-        v = u + 1
-        while v < len(regs) and tracks[v] is tracks[u]:
-            v += 1
-        lo, hi = int(unit_first[u]), int(unit_first[v])
-        code[lo:hi], run = _code_track(tracks[u], values[lo:hi], unit_first[u : v + 1] - lo)
-        labels.extend(run)
-        u = v
-    return _Coded(labels, start, end, code, row_task, row_size, _starts(n_rows), seg_row)
-
-
-@dataclass
-class _Pieces:
-    """Step 2: every task's time cut at each boundary (unclipped), with the ticks in each piece."""
-
-    count: Ints  # pieces per task
-    first: Ints  # first piece of each task
-    weight: Floats  # ticks per piece (0 outside [0, duration))
-    rank_start: Ints  # per segment: index of the piece its start opens (its end closes rank_end - 1)
-    rank_end: Ints
-
-
-def _pieces(c: _Coded, durations: Floats, tick_ms: float) -> _Pieces:
-    """Boundaries sorted per task in one sort; the pieces outside [0, duration] weigh nothing.
-
-    Unclipped boundaries keep segments that meet beyond the item's end apart for matching; the
-    clipped ones would give the same pieces inside [0, duration] and the same tick counts, as
-    `timeline.build_timeline` counts them (a piece [a, b) holds ceil(b / tick) - ceil(a / tick)).
-    """
-    n_tasks = len(durations)
-    n = len(c.start)
-    seg_task = c.row_task[c.seg_row]
-    values = np.empty(2 * n + 2 * n_tasks)
-    values[0 : 2 * n : 2] = c.start
-    values[1 : 2 * n : 2] = c.end
-    values[2 * n : 2 * n + n_tasks] = 0.0
-    values[2 * n + n_tasks :] = durations
-    task = np.concatenate([np.repeat(seg_task, 2), np.arange(n_tasks), np.arange(n_tasks)])
-    # Complex numbers sort by real part, then imaginary part: by task, then by time, in one sort.
-    order = np.argsort(task + 1j * values, kind="stable")
-    sv, st = values[order], task[order]
-    new = np.ones(len(sv), dtype=bool)
-    new[1:] = (sv[1:] != sv[:-1]) | (st[1:] != st[:-1])
-    unique_id = np.cumsum(new) - 1
-    bound, bound_task = sv[new], st[new]
-    per_task = np.bincount(bound_task, minlength=n_tasks)
-    first_bound = _starts(per_task)
-    rank = np.empty(len(sv), dtype=np.int64)
-    rank[order] = unique_id
-    rank_start = rank[0 : 2 * n : 2] - first_bound[seg_task]
-    rank_end = rank[1 : 2 * n : 2] - first_bound[seg_task]
-    clipped = np.minimum(np.maximum(bound, 0.0), durations[bound_task])
-    edges = np.ceil(clipped / tick_ms).astype(np.int64)
-    inner = bound_task[1:] == bound_task[:-1]
-    weight = (edges[1:] - edges[:-1])[inner].astype(np.float64)
-    return _Pieces(per_task - 1, first_bound - np.arange(n_tasks), weight, rank_start, rank_end)
-
-
-@dataclass
-class _Painted:
-    """Step 3: the segment covering each (row, piece) slot (-1: none), and the segments in slot order."""
-
-    segment: Ints
-    by_start: Ints  # segments sorted by row, then start (ties: list order)
-    start_key: Ints  # per segment: slot of its first piece (row's first slot + start rank)
-    end_key: Ints  # per segment: slot after its last piece
-
-
-def _paint(c: _Coded, pc: _Pieces, row_slot: Ints, n_slots: int) -> _Painted:
-    """Which segment covers each (row, piece) slot.
-
-    Where one annotator's segments overlap, the one that starts last wins (ties: the later one in
-    the list), as `timeline.paint` decides. Rows without overlaps are painted by a running sum of
-    +id at each segment's first piece and -id after its last.
-    """
-    first = row_slot[c.seg_row] + pc.rank_start
-    after = row_slot[c.seg_row] + pc.rank_end
-    nonempty = after > first
-    by_start = np.argsort(first, kind="stable")
-    shown = by_start[nonempty[by_start]]
-    reach = np.maximum.accumulate(after[shown])
-    # Rows follow each other in slot order, so a row's first segment never looks overlapped.
-    overlapping = np.zeros(len(c.row_size), dtype=bool)
-    overlapping[c.seg_row[shown[1:][first[shown[1:]] < reach[:-1]]]] = True
-    clean = np.flatnonzero(nonempty & ~overlapping[c.seg_row])
-    marks = np.zeros(n_slots + 1, dtype=np.int64)
-    marks[first[clean]] = clean + 1
-    marks[after[clean]] -= clean + 1
-    painted = np.cumsum(marks[:-1]) - 1
-    if overlapping.any():
-        messy = np.flatnonzero(nonempty & overlapping[c.seg_row])
-        order_of = np.empty(len(by_start), dtype=np.int64)
-        order_of[by_start] = np.arange(len(by_start))
-        span = after[messy] - first[messy]
-        slots = np.repeat(first[messy], span) + _within(span)
-        rank = np.repeat(order_of[messy], span)
-        order = np.lexsort((rank, slots))
-        slots, rank = slots[order], rank[order]
-        top = np.ones(len(slots), dtype=bool)
-        top[:-1] = slots[1:] != slots[:-1]
-        painted[slots[top]] = by_start[rank[top]]
-    return _Painted(painted, by_start, first, after)
-
-
-@dataclass
-class _Pairs:
-    """Every annotator pair of every task, in task order and `combinations` order within a task."""
-
-    task: Ints
-    a: Ints  # row of the reference
-    b: Ints  # row of the candidate
-    first: Ints  # first pair of each task (n_tasks + 1 entries)
-
-
-def _pairs(c: _Coded) -> _Pairs:
-    task: list[int] = []
-    a: list[int] = []
-    b: list[int] = []
-    first = [0]
-    n_rows = np.diff(np.append(c.row_first, len(c.row_size))).tolist()
-    for t, (r0, m) in enumerate(zip(c.row_first.tolist(), n_rows)):
-        for i, j in combinations(range(r0, r0 + m), 2):
-            a.append(i)
-            b.append(j)
-        task.extend([t] * (len(a) - first[-1]))
-        first.append(len(a))
-    return _Pairs(np.array(task, dtype=np.int64), np.array(a, dtype=np.int64), np.array(b, dtype=np.int64),
-                  np.array(first, dtype=np.int64))
-
-
 def _nominal_alpha(n_c: Floats, owner: Ints, n_groups: int, diag: Floats) -> Floats:
     """`reliability.alpha_from_coincidences` (nominal) of many coincidence matrices at once.
 
@@ -299,8 +80,8 @@ def _nominal_alpha(n_c: Floats, owner: Ints, n_groups: int, diag: Floats) -> Flo
     The entries are integer tick counts (halved for three annotators), so the sums are exact in
     any order and the figures equal the one-matrix function's to the last bit.
     """
-    n = _sums(owner, n_c, n_groups)
-    squares = _sums(owner, n_c * n_c, n_groups)
+    n = sums(owner, n_c, n_groups)
+    squares = sums(owner, n_c * n_c, n_groups)
     out = np.full(n_groups, np.nan)
     ok = n > 1
     d_e = np.zeros(n_groups)
@@ -329,8 +110,8 @@ class SegmentBatch:
         self.names = names
         self.regs = regs
         self.params = params
-        self.c = _code(tracks, regs)
-        self.pieces = _pieces(self.c, dur, params.tick_ms)
+        self.c = layout.code(tracks, regs)
+        self.pieces = layout.pieces(self.c, dur, params.tick_ms)
         self.k = np.array([len(lab) for lab in self.c.labels], dtype=np.int64)
 
     def reports(self) -> list[dict[str, Any]]:
@@ -339,19 +120,19 @@ class SegmentBatch:
         n_rows = len(c.row_size)
         # Slots: one per (row, piece of the row's task).
         row_pieces = pc.count[c.row_task]
-        row_slot = _starts(row_pieces)
+        row_slot = starts(row_pieces)
         n_slots = int(row_pieces.sum())
-        paint = _paint(c, pc, row_slot, n_slots)
+        paint = layout.paint(c, pc, row_slot, n_slots)
         painted = paint.segment
         slot_code = np.repeat(k[c.row_task], row_pieces)  # uncovered: code k of the task
         covered = painted >= 0
         slot_code[covered] = c.code[painted[covered]]
 
         # Regions per label and row (row-major, k of the row's task per row).
-        row_lab = _starts(k[c.row_task])
+        row_lab = starts(k[c.row_task])
         per_label = np.bincount(row_lab[c.seg_row] + c.code, minlength=int(k[c.row_task].sum()))
 
-        pairs = _pairs(c)
+        pairs = layout.pairs(c)
         n_pairs = len(pairs.task)
         kp = k[pairs.task]
         k1 = kp + 1
@@ -361,7 +142,7 @@ class SegmentBatch:
         # end to end (cheaper than computing an index for every element).
         pair_pieces = pc.count[pairs.task]
         n_l = pair_pieces.tolist()
-        table = _starts(k1 * k1)
+        table = starts(k1 * k1)
         n_cells = int((k1 * k1).sum())
         if np.all(k == k[0]):
             row_k1 = slot_code * (int(k[0]) + 1)
@@ -372,42 +153,42 @@ class SegmentBatch:
         weight = np.concatenate([pc.weight[o : o + n] for o, n in zip(pc.first[pairs.task].tolist(), n_l)])
         code_a += code_b
         code_a += np.repeat(table, pair_pieces)
-        p_o = _sums(code_a, weight, n_cells)
+        p_o = sums(code_a, weight, n_cells)
         cell_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), k1 * k1)
         cell = np.arange(n_cells, dtype=np.int64) - table[cell_pair]
         cell_row = cell // k1[cell_pair]
         cell_col = cell - cell_row * k1[cell_pair]
-        cat = _starts(k1)
+        cat = starts(k1)
         # Row totals of p_o + p_o.T are p_o's row totals plus its column totals.
-        n_c = (_sums(cat[cell_pair] + cell_row, p_o, int(k1.sum()))
-               + _sums(cat[cell_pair] + cell_col, p_o, int(k1.sum())))
+        n_c = (sums(cat[cell_pair] + cell_row, p_o, int(k1.sum()))
+               + sums(cat[cell_pair] + cell_col, p_o, int(k1.sum())))
         on_diag = cell_row == cell_col
-        diag = 2.0 * _sums(cell_pair[on_diag], p_o[on_diag], n_pairs)
+        diag = 2.0 * sums(cell_pair[on_diag], p_o[on_diag], n_pairs)
         cat_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), k1)
         pair_alpha = _none_nan(_nominal_alpha(n_c, cat_pair, n_pairs, diag))
 
         # The task's coincidences: the sum over its pairs of p_o + p_o.T, over (annotators - 1).
         tk1 = k + 1
-        t_table = _starts(tk1 * tk1)
+        t_table = starts(tk1 * tk1)
         t_cells = int((tk1 * tk1).sum())
         cell_task = pairs.task[cell_pair]
         at = t_table[cell_task]
-        o = (_sums(at + cell, p_o, t_cells)
-             + _sums(at + cell_col * k1[cell_pair] + cell_row, p_o, t_cells))
+        o = (sums(at + cell, p_o, t_cells)
+             + sums(at + cell_col * k1[cell_pair] + cell_row, p_o, t_cells))
         raters = np.diff(np.append(c.row_first, n_rows))
         o_task = np.repeat(np.arange(n_tasks, dtype=np.int64), tk1 * tk1)
         o /= np.repeat(np.maximum(raters - 1, 1), tk1 * tk1).astype(np.float64)
         o_cell = np.arange(t_cells, dtype=np.int64) - t_table[o_task]
         o_row = o_cell // tk1[o_task]
         o_col = o_cell - o_row * tk1[o_task]
-        t_cat = _starts(tk1)
-        rows_o = _sums(t_cat[o_task] + o_row, o, int(tk1.sum()))
+        t_cat = starts(tk1)
+        rows_o = sums(t_cat[o_task] + o_row, o, int(tk1.sum()))
         o_diag_cells = o_row == o_col
-        t_diag = _sums(o_task[o_diag_cells], o[o_diag_cells], n_tasks)
+        t_diag = sums(o_task[o_diag_cells], o[o_diag_cells], n_tasks)
         cat_task = np.repeat(np.arange(n_tasks, dtype=np.int64), tk1)
         task_alpha = _none_nan(_nominal_alpha(rows_o, cat_task, n_tasks, t_diag))
         # Per-label binary alpha (`reliability.binary_alphas`): label vs everything else.
-        t_n = _sums(o_task, o, n_tasks)[cat_task]
+        t_n = sums(o_task, o, n_tasks)[cat_task]
         a_cc = o[t_table[cat_task] + (np.arange(len(cat_task)) - t_cat[cat_task]) * (tk1[cat_task] + 1)]
         denom = rows_o * (t_n - rows_o)
         ok = denom > 0
@@ -419,13 +200,13 @@ class SegmentBatch:
         matched = np.bincount(same_pair, minlength=n_pairs)
         d_on = c.start[same_b] - c.start[same_a]
         d_off = c.end[same_b] - c.end[same_a]
-        on_err = _sums(same_pair, np.abs(d_on), n_pairs)
-        off_err = _sums(same_pair, np.abs(d_off), n_pairs)
-        on_bias = _sums(same_pair, d_on, n_pairs)
-        off_bias = _sums(same_pair, d_off, n_pairs)
-        pair_lab = _starts(kp)
+        on_err = sums(same_pair, np.abs(d_on), n_pairs)
+        off_err = sums(same_pair, np.abs(d_off), n_pairs)
+        on_bias = sums(same_pair, d_on, n_pairs)
+        off_bias = sums(same_pair, d_off, n_pairs)
+        pair_lab = starts(kp)
         tp = np.bincount(pair_lab[same_pair] + c.code[same_a], minlength=int(kp.sum()))
-        conf_at = _starts(kp * kp)
+        conf_at = starts(kp * kp)
         conf = np.bincount(conf_at[blind_pair] + c.code[blind_a] * kp[blind_pair] + c.code[blind_b],
                            minlength=int((kp * kp).sum()))
         n_blind = np.bincount(blind_pair, minlength=n_pairs)
@@ -440,7 +221,7 @@ class SegmentBatch:
         hi = lo + int(c.row_size[g])
         return c.start[lo:hi], c.end[lo:hi], c.code[lo:hi]
 
-    def _match(self, paint: _Painted, pairs: _Pairs, row_slot: Ints) -> tuple[Ints, Ints, Ints, Ints, Ints, Ints]:
+    def _match(self, paint: Painted, pairs: Pairs, row_slot: Ints) -> tuple[Ints, Ints, Ints, Ints, Ints, Ints]:
         """Every pair's label-blind and same-label matches: (pair, a-side segment, b-side segment) each.
 
         Candidates of a segment x of a: the segments of b that start before x ends (a prefix of b's
@@ -453,13 +234,13 @@ class SegmentBatch:
         """
         c = self.c
         n_pairs = len(pairs.task)
-        seg_first = _starts(c.row_size)
+        seg_first = starts(c.row_size)
         key_sorted = paint.start_key[paint.by_start]
         reach = np.maximum.accumulate(paint.end_key[paint.by_start])
         n_a = c.row_size[pairs.a]
         n_b = c.row_size[pairs.b]
         qp = np.repeat(np.arange(n_pairs, dtype=np.int64), n_a)
-        x = np.repeat(seg_first[pairs.a], n_a) + _within(n_a)
+        x = np.repeat(seg_first[pairs.a], n_a) + within(n_a)
         nonempty = paint.end_key[x] > paint.start_key[x]
         qp, x = qp[nonempty], x[nonempty]
         b = pairs.b[qp]
@@ -469,11 +250,11 @@ class SegmentBatch:
         lo = np.maximum(np.searchsorted(reach, paint.start_key[x] + shift, side="right"), seg_first[b])
         size = np.maximum(hi - lo, 0)
         pp, x, y = self._eligible(np.repeat(qp, size), np.repeat(x, size),
-                                  paint.by_start[np.repeat(lo, size) + _within(size)])
+                                  paint.by_start[np.repeat(lo, size) + within(size)])
         twice = np.zeros(n_pairs, dtype=bool)
         for side, row, count in ((x, pairs.a, n_a), (y, pairs.b, n_b)):
             # Position of the segment among its row's segments, numbered apart for every pair.
-            where = _starts(count)[pp] + side - seg_first[row[pp]]
+            where = starts(count)[pp] + side - seg_first[row[pp]]
             twice[pp[np.bincount(where, minlength=int(count.sum()))[where] > 1]] = True
         keep = ~twice[pp]
         pp, x, y = pp[keep], x[keep], y[keep]
@@ -509,7 +290,7 @@ class SegmentBatch:
     # -- step 6: the report entries ----------------------------------------------------------------
 
     def _assemble(
-        self, pairs: _Pairs, per_label: Ints, row_lab: Ints, pair_alpha: list[float | None], matched: Ints,
+        self, pairs: Pairs, per_label: Ints, row_lab: Ints, pair_alpha: list[float | None], matched: Ints,
         on_err: Floats, off_err: Floats, on_bias: Floats, off_bias: Floats, tp: Ints, pair_lab: Ints, conf: Ints,
         conf_at: Ints, n_blind: Ints, o: Floats, t_table: Ints, task_alpha: list[float | None],
         bin_alpha: Floats, t_cat: Ints,
@@ -521,17 +302,17 @@ class SegmentBatch:
         kp = k[pairs.task]
         # Per (pair, label), pair-major like `tp`: regions on each side, and what the confusion left.
         lab_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), kp)
-        lab_x = _within(kp)
+        lab_x = within(kp)
         counts_a = per_label[row_lab[pairs.a][lab_pair] + lab_x]
         counts_b = per_label[row_lab[pairs.b][lab_pair] + lab_x]
         conf_pair = np.repeat(np.arange(n_pairs, dtype=np.int64), kp * kp)
-        cell = _within(kp * kp)
+        cell = within(kp * kp)
         ci = cell // kp[conf_pair]
         cj = cell - ci * kp[conf_pair]
-        lost_a = counts_a - _sums(pair_lab[conf_pair] + ci, conf, len(lab_x)).astype(np.int64)
-        lost_b = counts_b - _sums(pair_lab[conf_pair] + cj, conf, len(lab_x)).astype(np.int64)
+        lost_a = counts_a - sums(pair_lab[conf_pair] + ci, conf, len(lab_x)).astype(np.int64)
+        lost_b = counts_b - sums(pair_lab[conf_pair] + cj, conf, len(lab_x)).astype(np.int64)
         diag = ci == cj
-        swapped = n_blind - _sums(conf_pair[diag], conf[diag], n_pairs).astype(np.int64)
+        swapped = n_blind - sums(conf_pair[diag], conf[diag], n_pairs).astype(np.int64)
         nz = np.flatnonzero(conf)
         nz_first = np.searchsorted(nz, np.append(conf_at, len(conf))).tolist()
         nz_i, nz_j, nz_v = ci[nz].tolist(), cj[nz].tolist(), conf[nz].tolist()
@@ -546,12 +327,12 @@ class SegmentBatch:
         on_l, off_l = (on_err / some).tolist(), (off_err / some).tolist()
         onb_l, offb_l = (on_bias / some).tolist(), (off_bias / some).tolist()
         # Per task and label: the same counts pooled over the task's pairs.
-        t_lab = _starts(k)
+        t_lab = starts(k)
         into = t_lab[pairs.task][lab_pair] + lab_x
         n_lab = int(k.sum())
-        tot_tp = _sums(into, tp, n_lab)
-        tot_a = _sums(into, counts_a, n_lab)
-        tot_b = _sums(into, counts_b, n_lab)
+        tot_tp = sums(into, tp, n_lab)
+        tot_a = sums(into, counts_a, n_lab)
+        tot_b = sums(into, counts_b, n_lab)
         tot_n = tot_a + tot_b
         lab_f1 = _none_nan(np.divide(2.0 * tot_tp, tot_n, out=np.full(n_lab, np.nan), where=tot_n > 0))
         tot_tp_l, tot_a_l, tot_b_l = (tot_tp.astype(np.int64).tolist(), tot_a.astype(np.int64).tolist(),
