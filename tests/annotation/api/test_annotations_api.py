@@ -116,14 +116,20 @@ def test_annotators_never_see_each_others_work(project, make_items, annotator_a,
     assert Annotation.objects.get(pk=mine["id"]).result == {"regions": [SEGMENT]}
 
 
-def test_saving_an_annotation_takes_a_bounded_number_of_queries(project, make_items, annotator_a, client_for) -> None:
-    make_items(project, 1)
-    client = client_for(annotator_a)
+def _first_save(client: Any, project: Project) -> tuple[int, list[dict[str, Any]]]:
+    """Take a task, create an empty draft and save one segment into it; the draft's id and the
+    queries of that save."""
     task_id = _take(client, project)
     annotation = client.post(f"/api/tasks/{task_id}/annotations/", {}, format="json").json()
     with CaptureQueriesContext(connection) as queries:
         response = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT]}, "version": 1}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 200, response.content
+    return int(annotation["id"]), list(queries.captured_queries)
+
+
+def test_saving_an_annotation_takes_a_bounded_number_of_queries(project, make_items, annotator_a, client_for) -> None:
+    make_items(project, 1)
+    _, queries = _first_save(client_for(annotator_a), project)
     assert len(queries) <= 8, [q["sql"] for q in queries]
 
 
@@ -148,21 +154,17 @@ def test_one_annotation_answers_as_the_annotation_serializer_does(project, make_
 def test_a_save_reads_the_role_with_the_annotation_and_the_text_only_for_spans(project, make_items, annotator_a, client_for) -> None:
     make_items(project, 1)
     client = client_for(annotator_a)
-    task_id = _take(client, project)
-    annotation = client.post(f"/api/tasks/{task_id}/annotations/", {}, format="json").json()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT]}, "version": 1}, format="json")
-    assert response.status_code == 200
+    annotation_id, queries = _first_save(client, project)
     sql = " ".join(q["sql"] for q in queries)
     assert "datasets_stream" not in sql  # no span in the result: the text lengths are not needed
     assert not any(q["sql"].lstrip().startswith('SELECT "annotation_membership"') for q in queries)
     # The text (23 characters) is still read for a span, and a span past its end still refused by name.
     span = {"id": "e1", "track": "entities", "label": "PER", "start_char": 0, "end_char": 24}
-    refused = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT, span]}, "version": 2},
+    refused = client.put(f"/api/annotations/{annotation_id}/", {"result": {"regions": [SEGMENT, span]}, "version": 2},
                          format="json")
     assert refused.status_code == 400
     assert refused.json()["region"] == "regions[1] (id 'e1')"
     span["end_char"] = 23
-    kept = client.put(f"/api/annotations/{annotation['id']}/", {"result": {"regions": [SEGMENT, span]}, "version": 2},
+    kept = client.put(f"/api/annotations/{annotation_id}/", {"result": {"regions": [SEGMENT, span]}, "version": 2},
                       format="json")
     assert kept.status_code == 200, kept.content
