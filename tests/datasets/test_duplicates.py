@@ -9,6 +9,7 @@ import subprocess
 from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -24,6 +25,7 @@ from datasets.models import Asset
 from datasets.services import duplicates
 from datasets.services.assets import asset_create_from_file
 from datasets.tasks import process_asset
+from tests.datasets.conftest import S3_BUCKET
 
 pytestmark = pytest.mark.skipif(not shutil.which("espeak-ng") or not shutil.which("ffmpeg"),
                                 reason="needs espeak-ng and ffmpeg")
@@ -181,6 +183,31 @@ def test_refingerprint_reports_a_missing_or_broken_file_and_goes_on(
     assert [(a.pk, a.perceptual_hash_version) for a in Asset.objects.order_by("pk")] == \
         [(missing.pk, "1"), (broken.pk, "1"), (unhashed.pk, "1")]
     assert Asset.objects.get(pk=unhashed.pk).perceptual_hash == video_fingerprint(str(media["v"]))
+
+
+def test_refingerprint_reads_assets_from_s3_storage(s3: Any, project: Project, manager: User,
+                                                   media: dict[str, Path]) -> None:
+    # On S3 the worker has no path to the file: each asset is downloaded for its hash, and an object
+    # gone from the bucket is named as missing, like a file gone from a disk.
+    earlier = _processed(project, media["a"], manager)
+    gone = _processed(project, media["b"], manager)
+    later = _processed(project, media["a_32k"], manager)
+    with pytest.raises(NotImplementedError):
+        default_storage.path(earlier.storage_key)  # the bucket, not a local folder
+    current = earlier.perceptual_hash
+    assert current is not None and later.perceptual_hash is not None
+    Asset.objects.filter(pk__in=[earlier.pk, gone.pk]).update(perceptual_hash_version="1")
+    s3.delete_object(Bucket=S3_BUCKET, Key=gone.storage_key)
+
+    distance = hamming(current, later.perceptual_hash)
+    assert _refingerprint() == [
+        f"asset {earlier.pk} audio v1 -> v2: near duplicate of {later.pk} ({distance} bits)",
+        f"asset {gone.pk} audio v1 -> v2: failed: missing file {gone.storage_key}",
+        "assets rehashed: 1, failed: 1"]
+    earlier.refresh_from_db()
+    assert (earlier.perceptual_hash, earlier.perceptual_hash_version) == (current, "2")
+    assert (earlier.duplicate_of_id, earlier.duplicate_kind) == (later.pk, "near")
+    assert Asset.objects.get(pk=gone.pk).perceptual_hash_version == "1"
 
 
 def test_the_migration_marks_stored_audio_hashes_version_1_and_video_hashes_the_video_version(

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
 from django.core.files.storage import default_storage
-from moto import mock_aws
 
 from annotation.services.assignments import task_next
 from annotation.services.imports import project_import
-from tandem import settings as tandem_settings
+from tests.datasets.conftest import S3_BUCKET
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def s3(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="tandem-test")
-        settings.STORAGE_BACKEND = "s3"
-        # The production options (signing, expiry), pointed at the test bucket.
-        options = {**tandem_settings._s3_options, "bucket_name": "tandem-test", "access_key": "testing",
-                   "secret_key": "testing", "endpoint_url": None}
-        settings.STORAGES = {**settings.STORAGES,
-                             "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}}
-        yield  # the settings fixture's STORAGES change resets default_storage (Django's setting_changed)
-
-
-def test_media_on_s3_answers_with_a_signed_url_that_expires(s3: None, project, manager, annotator_a, client_for) -> None:
+def test_media_on_s3_answers_with_a_signed_url_that_expires(s3: Any, project, manager, annotator_a, client_for) -> None:
     text = io.BytesIO(b"Alice met Bob in Paris.")
     result = project_import(project=project, user=manager, records=[{"streams": [{"role": "t", "upload": "t.txt"}]}],
                             uploads={"t.txt": text})
@@ -49,10 +32,10 @@ def test_media_on_s3_answers_with_a_signed_url_that_expires(s3: None, project, m
     assert url.path.endswith(asset.storage_key)
     assert query["X-Amz-Expires"] == ["300"] and "X-Amz-Signature" in query
     assert boto3.client("s3", region_name="us-east-1").get_object(
-        Bucket="tandem-test", Key=asset.storage_key)["Body"].read() == b"Alice met Bob in Paris."
+        Bucket=S3_BUCKET, Key=asset.storage_key)["Body"].read() == b"Alice met Bob in Paris."
 
 
-def test_a_large_object_read_from_s3_spills_to_disk_instead_of_memory(s3: None) -> None:
+def test_a_large_object_read_from_s3_spills_to_disk_instead_of_memory(s3: Any) -> None:
     key = default_storage.save("datasets/1/assets/big.bin", io.BytesIO(b"\0" * (9 * 1024 * 1024)))
     small = default_storage.save("datasets/1/assets/small.bin", io.BytesIO(b"tiny"))
     with default_storage.open(key, "rb") as big_file, default_storage.open(small, "rb") as small_file:

@@ -9,42 +9,24 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from moto import mock_aws
 
 from annotation.models import Prediction
 from datasets.models import Asset
-from tandem import settings as tandem_settings
+from tests.datasets.conftest import S3_BUCKET
 from tests.datasets.imports import samples
 
 pytestmark = pytest.mark.django_db
-BUCKET = "tandem-test"
 
-
-@pytest.fixture
-def s3(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        settings.STORAGE_BACKEND = "s3"
-        options = {**tandem_settings._s3_options, "bucket_name": BUCKET, "access_key": "testing",
-                   "secret_key": "testing", "endpoint_url": None}
-        settings.STORAGES = {**settings.STORAGES,
-                             "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}}
-        yield client
 
 
 def _keys(client: Any, prefix: str) -> list[str]:
-    return sorted(o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", []))
+    return sorted(o["Key"] for o in client.list_objects_v2(Bucket=S3_BUCKET, Prefix=prefix).get("Contents", []))
 
 
 def test_a_chunked_upload_keeps_its_chunks_in_the_bucket_and_deletes_them_when_done(
@@ -69,7 +51,7 @@ def test_a_chunked_upload_keeps_its_chunks_in_the_bucket_and_deletes_them_when_d
                               content_type="application/offset+octet-stream", HTTP_UPLOAD_OFFSET=str(offsets[-1]))
     assert last.status_code == 200, last.content
     asset = Asset.objects.get(pk=last.json()["asset"]["id"])
-    stored = s3.get_object(Bucket=BUCKET, Key=asset.storage_key)["Body"].read()
+    stored = s3.get_object(Bucket=S3_BUCKET, Key=asset.storage_key)["Body"].read()
     assert (hashlib.sha256(stored).hexdigest(), asset.sha256) == (hashlib.sha256(wav).hexdigest(),) * 2
     assert _keys(s3, "uploads/") == []
 
@@ -88,7 +70,7 @@ def test_an_import_preview_is_kept_in_the_bucket_until_it_is_confirmed(
     token = found.group(1)
     kept = f"uploads/previews/{project.pk}/{token}"
     assert _keys(s3, "uploads/") == [kept, f"{kept}.name"]
-    assert s3.get_object(Bucket=BUCKET, Key=kept)["Body"].read() == grid
+    assert s3.get_object(Bucket=S3_BUCKET, Key=kept)["Body"].read() == grid
     mapping = '{"speech": {"track": "speech", "labels": {"speech": "speech", "music": null}}, "events": null}'
     done = client.post(url, {"token": token, "mapping": mapping, "as": "prelabel", "model": "praat"})
     assert (done.status_code, done["Location"]) == (302, f"/projects/{project.pk}/manage/")
