@@ -176,15 +176,6 @@ def task_holder(project: Project, user: AnyUser) -> int | None:
     return _uid(user) if role_in(project.pk, user) == Role.ANNOTATOR else None
 
 
-def tasks_visible(project: Project, user: AnyUser) -> QuerySet[Task]:
-    """The project's tasks the user may list: an annotator's own, everyone else's for the rest."""
-    qs = Task.objects.filter(project=project).select_related("item").order_by("id")
-    holder = task_holder(project, user)
-    if holder is not None:
-        qs = qs.filter(assignments__annotator_id=holder)
-    return qs
-
-
 def annotations_visible(task: Task, user: AnyUser) -> QuerySet[Annotation]:
     """Annotators see only their own work on a task; reviewers and managers see every version."""
     qs = Annotation.objects.filter(task=task).select_related("annotator").order_by("id")

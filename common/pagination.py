@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from common.errors import InvalidInput
 
 
-class _CountedPaginator(DjangoPaginator):
+class CountedPaginator(DjangoPaginator):
     """Django's paginator, told the count when the view knows it without counting (a counter kept
     on write), or asked to read it from the page query itself (``count_with_page``)."""
 
@@ -80,7 +80,7 @@ class Pagination(PageNumberPagination):
     _count_with_page = False
 
     def django_paginator_class(self, *args: Any, **kwargs: Any) -> DjangoPaginator:  # type: ignore[override]
-        return _CountedPaginator(*args, known_count=self._known_count, count_with_page=self._count_with_page,
+        return CountedPaginator(*args, known_count=self._known_count, count_with_page=self._count_with_page,
                                  **kwargs)
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
