@@ -28,19 +28,22 @@ class TaskList:
     holders: list[dict[str, Any]] = field(default_factory=list)
     peer_work: bool = False  # whether the caller may see counts and agreement of other people's work
     known_count: int | None = None  # the list's length when a counter gives it without counting
+    agreement_range: bool = False  # whether the filters bound the agreement
 
     def counted_ids(self) -> QuerySet[Task, Any]:
         """The ids (``values("id")`` rows) in id order, for pages with a count of the whole list.
 
-        Counting reads the whole list, so with annotators in it the ids are the intersection of two
-        sets that indexes give whole: the tasks of the filters (``(project, status, agreement, id)``)
-        and each annotator's (``(annotator, task)``), hashed and never joined. As a join, PostgreSQL
-        may walk a large status in id order through the heap to spare the sort of one page, reading
-        hundreds of thousands of rows (0.4 s at a million tasks) where the two index ranges take
-        tens of milliseconds.
+        Counting reads the whole list. With annotators in it and an agreement range, the ids are the
+        intersection of two sets that indexes give whole: the tasks of the filters (a range of
+        ``(project, status, agreement, id)``) and each annotator's (``(annotator, task)``), hashed
+        and never joined. As a join, PostgreSQL may walk the status in id order through the heap to
+        test each task's agreement, sparing the sort of one page, and read hundreds of thousands of
+        rows (0.4 s at a million tasks) where the two index ranges take tens of milliseconds.
+        Without an agreement range the join reads ``(project, status, id)`` alone and is kept: the
+        intersection would read every task of the project (or status) to find an annotator's few.
         """
-        if not self.holders:
-            return self.tasks.values("id")
+        if not (self.holders and self.agreement_range):
+            return self.walked_ids()
         held = [Assignment.objects.filter(**h).order_by().values("task_id") for h in self.holders]
         return self.tasks.order_by().values("id").intersection(*held).order_by("id")
 
@@ -82,6 +85,7 @@ def task_list(project: Project, user: AnyUser, params: Mapping[str, str]) -> Tas
     if "external_id" in params:
         # The project's items are its dataset's: naming the dataset lets the (dataset, external_id) index find them.
         qs = qs.filter(item__dataset_id=project.dataset_id, item__external_id=params["external_id"])
+    listed.agreement_range = "agreement_lt" in params or "agreement_gte" in params
     if "agreement_lt" in params:
         qs = qs.filter(agreement__lt=_float(params["agreement_lt"], "agreement_lt"))
     if "agreement_gte" in params:

@@ -200,11 +200,15 @@ def test_cursor_task_list_counts_nothing_and_reads_through_indexes(big: dict[str
         _assert_no_seq_scan(explained)
 
 
-@pytest.mark.parametrize("query", ["status=open", "status=complete&agreement_gte=0.2&agreement_lt=0.3"])
+@pytest.mark.parametrize("query", ["status=open", "status=complete&agreement_gte=0.2&agreement_lt=0.3",
+                                   "status=review&annotator=scale-ann07", "annotator=scale-ann07"])
 def test_task_list_by_status_and_agreement_reads_through_indexes(big: dict[str, Any], query: str) -> None:
     project: Project = big["project"]
     explained = _explained(lambda: _client(big["manager"]).get(f"/api/projects/{project.pk}/tasks/?{query}"))
     _assert_no_seq_scan(explained)
+    # Without an agreement range the annotator's tasks are joined along (project, status, id): an
+    # intersection would read every task of the status, or of the project, to find theirs.
+    assert not [sql for sql, _ in explained if " INTERSECT " in sql]
 
 
 def test_project_detail_never_counts_the_big_tables(big: dict[str, Any]) -> None:
