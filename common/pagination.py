@@ -16,6 +16,9 @@ from rest_framework.response import Response
 
 from common.errors import InvalidInput
 
+# OFFSET is a bigint: a page number past it is no page, and must not reach the database as one.
+_LARGEST_OFFSET = 2**62
+
 
 class CountedPaginator(DjangoPaginator):
     """Django's paginator, told the count when the view knows it without counting (a counter kept
@@ -38,6 +41,8 @@ class CountedPaginator(DjangoPaginator):
         # ``COUNT(*) OVER ()``: the filtered join is computed once for the page and its count,
         # where a separate COUNT would compute it a second time.
         start = (n - 1) * self.per_page
+        if start > _LARGEST_OFFSET:
+            return super().page(number)  # past any list a database holds: counted, then refused as usual
         rows, total = _rows_and_total(cast(QuerySet[Any], self.object_list), start, self.per_page)
         if not rows:
             return super().page(number)  # past the end (or an empty list): counted, then refused as usual

@@ -174,3 +174,10 @@ def test_an_annotators_own_list_counts_only_their_tasks_with_page_numbers(
     mine_in_review = [t.pk for i, t in enumerate(tasks) if i % 2 == 0 and i % 3 == 2]  # i = 2, 8, 14, 20
     assert reviews["count"] == 4
     assert [row["id"] for row in reviews["results"]] == mine_in_review[2:]
+
+
+@pytest.mark.parametrize("query", ["", "status=open", "annotator=annotator_a&agreement_gte=0"])
+def test_a_page_number_past_any_offset_is_a_404(project: Project, tasks: list[Task], manager: User,
+                                                client_for: Callable[[User], Any], query: str) -> None:
+    response = client_for(manager).get(f"/api/projects/{project.pk}/tasks/?{query}&page={10**20}")
+    assert response.status_code == 404, response.content
