@@ -53,7 +53,8 @@ class CountedPaginator(DjangoPaginator):
 def _rows_and_total(queryset: QuerySet[Any], offset: int, limit: int) -> tuple[list[Any], int]:
     """``limit`` rows from ``offset`` and the length of the whole list, by one query."""
     if not queryset.query.combinator:
-        rows = list(queryset.annotate(_list_total=Window(Count("pk")))[offset:offset + limit])
+        # COUNT(*), not of a column: a column not in the index the rows come from would be read from the heap.
+        rows = list(queryset.annotate(_list_total=Window(Count("*")))[offset:offset + limit])
         if not rows:
             return rows, 0
         first = rows[0]

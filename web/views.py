@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from annotation.models import Membership, Project, Task, TaskStatus
 from annotation.policy import actor, page_project, page_task
 from annotation.selectors import projects_for_user, role_in
-from annotation.selectors_tasks import FILTERS, task_list
+from annotation.selectors_tasks import FILTERS, page_task_ids, task_list
 from annotation.services.assignments import task_next
 from common.errors import DomainError
 from common.pagination import CountedPaginator
@@ -59,7 +59,7 @@ def _task_page(request: HttpRequest, project: Project) -> tuple[dict[str, Any], 
         page = paginator.page(number)
     except EmptyPage:
         page = paginator.page(paginator.num_pages)
-    tasks = Task.objects.filter(pk__in=[row["id"] for row in page]).select_related("item").order_by("id")
+    tasks = Task.objects.filter(pk__in=page_task_ids(page)).select_related("item").order_by("id")
     annotators: list[str] = []
     if listed.peer_work:
         annotators = sorted(Membership.objects.filter(project=project).values_list("user__username", flat=True))

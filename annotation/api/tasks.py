@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from annotation.api.serializers import TaskListSerializer, TaskSerializer
 from annotation.models import Task, TaskStatus
 from annotation.policy import actor, project_for, task_for, user_sees_peer_work
-from annotation.selectors_tasks import task_list
+from annotation.selectors_tasks import page_task_ids, task_list
 from annotation.services.assignments import task_next, task_skip
 from common.pagination import PageOrCursorPagination
 from common.schema import DetailSerializer
@@ -53,7 +53,7 @@ class TaskListView(generics.ListAPIView):
         keyset = PageOrCursorPagination.wants_cursor(request)
         page = self.paginate_queryset(listed.walked_ids() if keyset else listed.counted_ids())
         assert page is not None  # this view always paginates
-        ids = [row["id"] for row in page]
+        ids = page_task_ids(page)
         rows = Task.objects.filter(pk__in=ids).select_related("item").order_by("id") if ids else []
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
