@@ -148,7 +148,9 @@ def test_sigterm_mid_job_lets_a_job_that_ends_within_the_grace_period_finish(
         transactional_db: None, project: Any, manager: Any, tmp_path: Path, monkeypatch: Any, queue: str,
         started: list[subprocess.Popen[bytes]]) -> None:
     video = tmp_path / "short.mp4"
-    _video(video, 8)
+    # Long enough to be caught mid-job by a poll every 0.1 s on a fast machine (8 s of video was done
+    # between two polls), short enough to end well within the grace period.
+    _video(video, 60)
     log = tmp_path / "worker.log"
     worker = _worker(queue, 120, log)
     started.append(worker)

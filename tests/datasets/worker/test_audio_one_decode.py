@@ -31,7 +31,7 @@ def test_an_mp3_asset_is_decoded_once_and_gets_the_outputs_each_step_computes_al
     _, (asset,) = import_files(project, [mp3])
 
     decodes: list[str] = []
-    real, real_graph = pcm_module._decoded_frames, pcm_module._graph_chunks
+    real, real_graph = pcm_module._decoded_frames, pcm_module.graph_chunks
 
     def counted(container: object, stream: object) -> Iterator[object]:
         decodes.append(str(getattr(container, "name", "")))
@@ -42,7 +42,7 @@ def test_an_mp3_asset_is_decoded_once_and_gets_the_outputs_each_step_computes_al
         return real_graph(path, *args)
 
     monkeypatch.setattr(pcm_module, "_decoded_frames", counted)
-    monkeypatch.setattr(pcm_module, "_graph_chunks", counted_graph)
+    monkeypatch.setattr(pcm_module, "graph_chunks", counted_graph)
     assert process_asset(asset.pk) == "ready"
     assert len(decodes) == 1
 
