@@ -133,7 +133,9 @@ def _converted(row: Any, converters: list[tuple[int, tuple[list[Any], Any]]], co
     return values
 
 
-_ROW_CONVERTERS: dict[tuple[type[Model], str, str], list[tuple[int, tuple[list[Any], Any]]]] = {}
+# Per model and connection: the attribute names of the row's columns, and the columns that need
+# converting with their converters (found once: this runs on every next-task request).
+_ROW_LAYOUTS: dict[tuple[type[Model], str, str], tuple[list[str], list[tuple[int, tuple[list[Any], Any]]]]] = {}
 
 
 def instance_from_row(model: type[M], connection: Any, row: tuple[Any, ...]) -> M:
@@ -141,14 +143,14 @@ def instance_from_row(model: type[M], connection: Any, row: tuple[Any, ...]) -> 
     read by plain SQL, its values converted as the ORM converts them (SQLite returns text for dates
     and integers for booleans)."""
     key = (model, connection.alias, connection.vendor)
-    converters = _ROW_CONVERTERS.get(key)
-    if converters is None:
+    layout = _ROW_LAYOUTS.get(key)
+    if layout is None:
         converters = []
         for i, field in enumerate(model._meta.concrete_fields):
             col = field.get_col(model._meta.db_table)
             found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             if found:
                 converters.append((i, (found, col)))
-        _ROW_CONVERTERS[key] = converters
-    attnames = [field.attname for field in model._meta.concrete_fields]
+        layout = _ROW_LAYOUTS[key] = ([field.attname for field in model._meta.concrete_fields], converters)
+    attnames, converters = layout
     return model.from_db(connection.alias, attnames, _converted(row, converters, connection))
