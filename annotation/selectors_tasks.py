@@ -118,7 +118,7 @@ def task_list(project: Project, user: AnyUser, params: Mapping[str, str]) -> Tas
             raise InvalidInput("'created_after' must be an ISO 8601 date-time.", field="created_after")
         qs = qs.filter(created_at__gte=when)
     listed.narrowed = frozenset(set(params) & set(FILTERS)) - {"annotator"}
-    if peer_work and not set(params) & set(FILTERS):
+    if not listed.narrowed and not listed.holders:
         # Every task of the project: the count the imports keep, not a count over a million rows.
         listed.known_count = project.task_count
     listed.tasks = qs

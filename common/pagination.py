@@ -70,9 +70,9 @@ def _rows_and_total(queryset: QuerySet[Any], offset: int, limit: int) -> tuple[l
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"SELECT q.*, COUNT(*) OVER () FROM ({sql}) q ORDER BY {order} LIMIT %s OFFSET %s",
                        [*params, limit, offset])
-        names = [column[0] for column in cursor.description][:-1]
+        columns = [column[0] for column in cursor.description][:-1]
         found = cursor.fetchall()
-    return [dict(zip(names, row[:-1], strict=True)) for row in found], found[0][-1] if found else 0
+    return [dict(zip(columns, row[:-1], strict=True)) for row in found], found[0][-1] if found else 0
 
 
 class Pagination(PageNumberPagination):
